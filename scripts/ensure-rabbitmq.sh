@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Makes sure a RabbitMQ broker accepts AMQP connections, for ./test.sh and ./demo.sh.
+#
+# - RABBITMQ_URI set: that broker is used as it is; we only check that it answers.
+# - else the local broker on 127.0.0.1:5672: started if stopped, installed with apt-get if absent
+#   and we may (root or passwordless sudo); the management plugin is enabled (the Vault emulator's
+#   RabbitMQ secrets engine uses its HTTP API, as Vault's does).
+# - else it stops with a message that says how to get one.
+#
+# Source it (". scripts/ensure-rabbitmq.sh") or run it; it exits non-zero when no broker can be had.
+set -euo pipefail
+
+log() { echo "[rabbitmq] $*" >&2; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for_port() {
+  local host=$1 port=$2 seconds=$3
+  for _ in $(seq 1 "$seconds"); do
+    port_open "$host" "$port" && return 0
+    sleep 1
+  done
+  return 1
+}
+
+how_to_get_one() {
+  cat >&2 <<'TXT'
+[rabbitmq] No RabbitMQ broker could be had. Either
+  - start one on 127.0.0.1:5672 with user guest/guest (Debian/Ubuntu: sudo apt-get install -y rabbitmq-server
+    && sudo rabbitmq-server -detached), or
+  - point the tests at an existing broker: export RABBITMQ_URI=amqp://user:password@host:5672/vhost
+TXT
+}
+
+if [ -n "${RABBITMQ_URI:-}" ]; then
+  hostport=$(echo "$RABBITMQ_URI" | sed -E 's#^amqps?://([^@/]*@)?([^/:?]+)(:([0-9]+))?.*#\2 \4#')
+  host=${hostport% *}; port=${hostport#* }
+  [ -n "$port" ] || port=5672
+  if wait_for_port "$host" "$port" 30; then
+    log "using the broker at $host:$port from RABBITMQ_URI"
+    exit 0 2>/dev/null || return 0
+  fi
+  log "RABBITMQ_URI is set but $host:$port does not answer"
+  how_to_get_one
+  exit 1
+fi
+
+export RABBITMQ_NODENAME=${RABBITMQ_NODENAME:-rabbit@localhost}
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo -n -E "$@"; else return 1; fi; }
+
+if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
+  if command -v apt-get >/dev/null 2>&1 && as_root true; then
+    log "installing rabbitmq-server with apt-get"
+    as_root apt-get update -qq >/dev/null
+    # the package's own start attempt fails without systemd; we start it ourselves below
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >/dev/null || true
+  fi
+fi
+export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin"
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  how_to_get_one
+  exit 1
+fi
+
+if ! port_open 127.0.0.1 5672; then
+  log "starting the local broker ($RABBITMQ_NODENAME)"
+  as_root env RABBITMQ_NODENAME="$RABBITMQ_NODENAME" rabbitmq-server -detached >/dev/null 2>&1 || true
+  as_root env RABBITMQ_NODENAME="$RABBITMQ_NODENAME" rabbitmqctl -n "$RABBITMQ_NODENAME" -q await_startup --timeout 120 >/dev/null 2>&1 || true
+fi
+if ! wait_for_port 127.0.0.1 5672 90; then
+  log "the local broker did not open port 5672"
+  how_to_get_one
+  exit 1
+fi
+
+# the management API (port 15672) serves the emulator's RabbitMQ secrets engine and the test fixtures' checks
+if ! port_open 127.0.0.1 15672; then
+  node=$RABBITMQ_NODENAME
+  as_root rabbitmq-plugins -n "$node" enable rabbitmq_management >/dev/null 2>&1 \
+    || as_root rabbitmq-plugins enable rabbitmq_management >/dev/null 2>&1 || true
+  wait_for_port 127.0.0.1 15672 60 || log "management plugin not reachable on 15672 (tests that need it will say so)"
+fi
+log "broker ready on 127.0.0.1:5672"
