@@ -1,0 +1,446 @@
+package io.github.microkit.messaging;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.Return;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.github.microkit.trace.CurrentTrace;
+import io.github.microkit.trace.TraceContext;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A publisher on one channel in confirm mode.
+ *
+ * <p>Each message is recorded under the channel's publish sequence number before it is sent, and settled
+ * by the broker's ack or nack for that number. Three things keep a future from hanging: a channel shutdown
+ * fails everything outstanding at once; after the client recovers a connection the channel's sequence
+ * restarts and the old confirms never come, so recovery fails (again) whatever was recorded since; and a
+ * sweeper fails whatever has passed its confirm deadline.
+ */
+final class ConfirmingPublisher implements Publisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfirmingPublisher.class);
+
+    private final Connection connection;
+    private final ExchangeRegistry exchanges;
+    private final ConnectionState connectionState;
+    private final PublisherConfig config;
+    private final String publisherId;
+    private final String appId;
+    private final Semaphore window;
+    private final AtomicLong publisherSeq = new AtomicLong();
+    private final ConcurrentLinkedQueue<Pending> inFlightOrder = new ConcurrentLinkedQueue<>();
+    /** Publisher sequence numbers the broker returned as unroutable; the ack that follows settles them. */
+    private final Map<Long, String> returned = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper;
+    private final Object publishLock = new Object();
+
+    private volatile ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
+    private Channel channel; // guarded by publishLock
+    private volatile boolean closed;
+
+    ConfirmingPublisher(Connection connection, ExchangeRegistry exchanges, ConnectionState connectionState,
+            PublisherConfig config, String defaultAppId) {
+        this.connection = connection;
+        this.exchanges = exchanges;
+        this.connectionState = connectionState;
+        this.config = config;
+        this.appId = config.appId().orElse(defaultAppId);
+        this.publisherId = config.publisherId().orElseGet(() -> PublisherConfig.newPublisherId(appId));
+        this.window = new Semaphore(config.window());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "microkit-publisher-sweeper-" + publisherId);
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(10, Math.min(100, config.confirmTimeout().toMillis() / 4));
+        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        synchronized (publishLock) {
+            this.channel = openChannel();
+        }
+    }
+
+    @Override
+    public CompletableFuture<PublishConfirm> publish(OutboundMessage message) {
+        java.util.Objects.requireNonNull(message, "message");
+        String exchange = message.exchange();
+        String routingKey = message.routingKey();
+        if (closed) {
+            throw PublishException.closed(exchange, routingKey, message.messageId());
+        }
+        exchanges.typeOf(exchange).ifPresent(type -> {
+            if (type.routesByKey() && routingKey.isBlank()) {
+                throw new InvalidMessageException("The routing key is blank, but " + type.amqpName() + " exchange '"
+                        + exchange + "' routes by key: no queue would get message " + message.messageId()
+                        + ". Give the routing key its binding expects.");
+            }
+        });
+        byte[] body = encode(message);
+        if (body.length > config.maxMessageSize()) {
+            throw new InvalidMessageException("Message " + message.messageId() + " to exchange '" + exchange + "' is "
+                    + body.length + " bytes, over the limit of " + config.maxMessageSize() + " bytes. The broker would"
+                    + " close the channel on it; send a reference to the data instead (or raise maxMessageSize"
+                    + " together with the broker's max_message_size).");
+        }
+        try {
+            if (!exchanges.exists(connection, exchange)) {
+                throw new InvalidMessageException("Exchange '" + exchange + "' does not exist on the broker, so message "
+                        + message.messageId() + " was not sent. Declare it (Rabbit.declare(topology)) or fix the name.");
+            }
+        } catch (IOException | AlreadyClosedException e) {
+            return CompletableFuture.failedFuture(
+                    PublishException.connectionLost(exchange, routingKey, message.messageId(), e));
+        }
+        awaitUnblocked(message);
+        acquireWindow(message);
+
+        long seq = publisherSeq.incrementAndGet();
+        Pending pending = new Pending(message.messageId(), exchange, routingKey, seq,
+                System.nanoTime() + config.confirmTimeout().toNanos());
+        AMQP.BasicProperties properties = properties(message, seq);
+        ConcurrentNavigableMap<Long, Pending> map = null;
+        long channelSeq = -1;
+        try {
+            synchronized (publishLock) {
+                Channel ch = currentChannel();
+                map = outstanding;
+                channelSeq = ch.getNextPublishSeqNo();
+                pending.channelSeq = channelSeq;
+                map.put(channelSeq, pending);
+                inFlightOrder.add(pending);
+                ch.basicPublish(exchange, routingKey, message.mandatory(), properties, body);
+            }
+        } catch (IOException | AlreadyClosedException e) {
+            if (map != null) {
+                map.remove(channelSeq, pending);
+            }
+            fail(pending, PublishException.connectionLost(exchange, routingKey, message.messageId(), e));
+        }
+        return pending.future;
+    }
+
+    @Override
+    public PublishConfirm publishAndWait(OutboundMessage message) {
+        CompletableFuture<PublishConfirm> future = publish(message);
+        try {
+            // the sweeper fails the future at its confirm deadline; the extra second only covers its period
+            return future.get(config.confirmTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (TimeoutException e) {
+            throw PublishException.confirmTimeout(message.exchange(), message.routingKey(), message.messageId(),
+                    config.confirmTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PublishException.closed(message.exchange(), message.routingKey(), message.messageId());
+        }
+    }
+
+    @Override
+    public int inFlight() {
+        return config.window() - window.availablePermits();
+    }
+
+    @Override
+    public String publisherId() {
+        return publisherId;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + config.confirmTimeout().toNanos();
+        // the sweeper settles timeouts while we wait; anything still open at the deadline fails as CLOSED
+        try {
+            if (window.tryAcquire(config.window(), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                window.release(config.window());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Pending p : inFlightOrder) {
+            fail(p, PublishException.closed(p.exchange, p.routingKey, p.messageId));
+        }
+        inFlightOrder.clear();
+        sweeper.shutdownNow();
+        synchronized (publishLock) {
+            try {
+                if (channel.isOpen()) {
+                    channel.close();
+                }
+            } catch (IOException | TimeoutException | AlreadyClosedException e) {
+                LOG.debug("publisher {} channel was already closing: {}", publisherId, e.toString());
+            }
+        }
+    }
+
+    private Channel openChannel() {
+        try {
+            Channel ch = connection.createChannel();
+            ch.confirmSelect();
+            ch.addConfirmListener(this::handleAck, this::handleNack);
+            ch.addReturnListener(this::handleReturn);
+            ch.addShutdownListener(this::handleShutdown);
+            if (ch instanceof Recoverable) {
+                ((Recoverable) ch).addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable recoverable) {
+                        failOutstanding(new IOException("connection recovered; the channel's confirms restarted"));
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recoverable) {
+                        // nothing to do until the channel is back
+                    }
+                });
+            }
+            return ch;
+        } catch (IOException | AlreadyClosedException e) {
+            throw new MessagingException("Could not open a publishing channel: " + MessagingException.describe(e), e);
+        }
+    }
+
+    /** The channel to publish on; a channel the broker closed for an error of its own is replaced. */
+    private Channel currentChannel() {
+        if (!channel.isOpen() && connection.isOpen()) {
+            ShutdownSignalException reason = channel.getCloseReason();
+            if (reason != null && !reason.isHardError()) {
+                LOG.info("publisher {} replaces its channel, closed by the broker: {}", publisherId, reason.getMessage());
+                channel = openChannel();
+            }
+        }
+        return channel;
+    }
+
+    private void handleAck(long channelSeq, boolean multiple) {
+        ConcurrentNavigableMap<Long, Pending> map = outstanding;
+        if (multiple) {
+            ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
+            for (Pending p : head.values()) {
+                settleAck(p);
+            }
+            head.clear();
+        } else {
+            Pending p = map.remove(channelSeq);
+            if (p != null) {
+                settleAck(p);
+            }
+        }
+    }
+
+    private void settleAck(Pending p) {
+        String replyText = returned.isEmpty() ? null : returned.remove(p.publisherSeq);
+        if (replyText != null) {
+            fail(p, PublishException.unroutable(p.exchange, p.routingKey, p.messageId, replyText));
+        } else if (p.finish()) {
+            window.release();
+            p.future.complete(new PublishConfirm(p.messageId, p.exchange, p.routingKey, p.publisherSeq));
+        }
+    }
+
+    private void handleNack(long channelSeq, boolean multiple) {
+        ConcurrentNavigableMap<Long, Pending> map = outstanding;
+        if (multiple) {
+            ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
+            for (Pending p : head.values()) {
+                fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
+            }
+            head.clear();
+        } else {
+            Pending p = map.remove(channelSeq);
+            if (p != null) {
+                fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
+            }
+        }
+    }
+
+    private void handleReturn(Return ret) {
+        Map<String, Object> headers = ret.getProperties().getHeaders();
+        Object seq = headers == null ? null : headers.get(MessageHeaders.PUBLISHER_SEQ);
+        if (seq instanceof Number) {
+            returned.put(((Number) seq).longValue(), ret.getReplyCode() + " " + ret.getReplyText());
+        }
+    }
+
+    private void handleShutdown(ShutdownSignalException cause) {
+        if (!cause.isInitiatedByApplication() || !closed) {
+            LOG.warn("publisher {} lost its channel ({}); failing {} unconfirmed messages", publisherId,
+                    cause.getMessage(), outstanding.size());
+        }
+        if (!cause.isHardError()) {
+            exchanges.forgetExistence();
+        }
+        failOutstanding(cause);
+    }
+
+    private void failOutstanding(Exception cause) {
+        ConcurrentNavigableMap<Long, Pending> old = outstanding;
+        outstanding = new ConcurrentSkipListMap<>();
+        returned.clear();
+        for (Pending p : old.values()) {
+            fail(p, PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
+        }
+        old.clear();
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Iterator<Pending> it = inFlightOrder.iterator(); it.hasNext();) {
+            Pending p = it.next();
+            if (p.isFinished()) {
+                it.remove();
+            } else if (now - p.deadline >= 0) {
+                it.remove();
+                outstanding.remove(p.channelSeq, p);
+                fail(p, PublishException.confirmTimeout(p.exchange, p.routingKey, p.messageId, config.confirmTimeout()));
+            }
+        }
+    }
+
+    private void fail(Pending p, PublishException e) {
+        if (p.finish()) {
+            window.release();
+            p.future.completeExceptionally(e);
+        }
+    }
+
+    private void awaitUnblocked(OutboundMessage message) {
+        if (!connectionState.blocked()) {
+            return;
+        }
+        Duration wait = config.windowTimeout();
+        if (!connectionState.awaitUnblocked(wait)) {
+            throw PublishException.brokerBlocked(message.exchange(), message.routingKey(), message.messageId(),
+                    connectionState.blockedReason(), wait);
+        }
+    }
+
+    private void acquireWindow(OutboundMessage message) {
+        boolean acquired;
+        try {
+            acquired = window.tryAcquire(config.windowTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            acquired = false;
+        }
+        if (!acquired) {
+            throw PublishException.windowFull(message.exchange(), message.routingKey(), message.messageId(),
+                    config.window(), config.windowTimeout());
+        }
+        if (closed) {
+            window.release();
+            throw PublishException.closed(message.exchange(), message.routingKey(), message.messageId());
+        }
+    }
+
+    private byte[] encode(OutboundMessage message) {
+        byte[] raw = message.rawBody();
+        if (raw != null) {
+            return raw;
+        }
+        Object payload = message.payload().orElseThrow();
+        try {
+            return config.objectMapper().writeValueAsBytes(payload);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("The payload of message " + message.messageId() + " (a "
+                    + payload.getClass().getName() + ") cannot be encoded as JSON: " + e.getOriginalMessage()
+                    + ". Make it a record or a bean with getters, or register a serializer on the ObjectMapper.", e);
+        }
+    }
+
+    private AMQP.BasicProperties properties(OutboundMessage message, long seq) {
+        TraceContext trace = message.trace()
+                .orElseGet(() -> CurrentTrace.get().map(TraceContext::newChild).orElseGet(TraceContext::newRoot));
+        Map<String, Object> headers = new HashMap<>(message.headers().size() + 6);
+        headers.putAll(message.headers());
+        headers.put(MessageHeaders.TRACEPARENT, trace.traceparent());
+        trace.traceState().ifPresent(state -> headers.put(MessageHeaders.TRACESTATE, state));
+        headers.put(MessageHeaders.PUBLISHER_ID, publisherId);
+        headers.put(MessageHeaders.PUBLISHER_SEQ, seq);
+        headers.put(MessageHeaders.ATTEMPT, 1);
+        return new AMQP.BasicProperties.Builder()
+                .messageId(message.messageId())
+                .correlationId(message.correlationId())
+                .timestamp(new Date())
+                .contentType(message.contentType())
+                .type(message.type().orElse(null))
+                .deliveryMode(2)
+                .appId(appId)
+                .headers(headers)
+                .build();
+    }
+
+    private static PublishException unwrap(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof PublishException) {
+            return (PublishException) cause;
+        }
+        throw new MessagingException("publish failed: " + MessagingException.describe(cause), cause);
+    }
+
+    @Override
+    public String toString() {
+        return "Publisher[" + publisherId + ", inFlight=" + inFlight() + "]";
+    }
+
+    /** One message between send and settlement. */
+    private static final class Pending {
+        private static final AtomicIntegerFieldUpdater<Pending> FINISHED =
+                AtomicIntegerFieldUpdater.newUpdater(Pending.class, "finished");
+
+        final String messageId;
+        final String exchange;
+        final String routingKey;
+        final long publisherSeq;
+        final long deadline;
+        final CompletableFuture<PublishConfirm> future = new CompletableFuture<>();
+        volatile long channelSeq;
+        volatile int finished;
+
+        Pending(String messageId, String exchange, String routingKey, long publisherSeq, long deadline) {
+            this.messageId = messageId;
+            this.exchange = exchange;
+            this.routingKey = routingKey;
+            this.publisherSeq = publisherSeq;
+            this.deadline = deadline;
+        }
+
+        /** True for the one caller that settles this message; settling happens once whatever races. */
+        boolean finish() {
+            return FINISHED.compareAndSet(this, 0, 1);
+        }
+
+        boolean isFinished() {
+            return finished == 1;
+        }
+    }
+}
