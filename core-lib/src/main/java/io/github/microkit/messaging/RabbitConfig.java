@@ -154,10 +154,11 @@ public final class RabbitConfig {
         return recoveryInterval;
     }
 
-    /** {@code host:port/vhost} as user, for log lines and error messages. */
+    /** The broker as a URI without the password ({@code amqp://user@host:port/vhost}), for log lines and errors. */
     public String describeTarget() {
         String user = credentialsProvider != null ? "(rotating credentials)" : username;
-        return (tls ? "amqps://" : "amqp://") + user + "@" + host + ":" + port + "/" + virtualHost;
+        return (tls ? "amqps://" : "amqp://") + user + "@" + host + ":" + port + "/"
+                + java.net.URLEncoder.encode(virtualHost, StandardCharsets.UTF_8);
     }
 
     @Override
