@@ -193,6 +193,12 @@ final class DefaultJwtVerifier implements JwtVerifier {
     }
 
     private VerifiedToken checkClaims(Map<String, Object> payload, long now) {
+        // nimbus quietly drops registered claims of the wrong type (an "aud": 42 reads as no audience).
+        if (!(payload.get("iss") instanceof String)
+                || payload.containsKey("sub") && !(payload.get("sub") instanceof String)
+                || payload.containsKey("aud") && !isStringOrStrings(payload.get("aud"))) {
+            throw TokenRejectedException.of(Reason.MALFORMED_TOKEN, "iss, sub or aud has the wrong type");
+        }
         JWTClaimsSet claims;
         try {
             claims = JWTClaimsSet.parse(payload);
@@ -222,6 +228,10 @@ final class DefaultJwtVerifier implements JwtVerifier {
         Map<String, Object> all = (Map<String, Object>) immutable(payload);
         return new VerifiedToken(claims.getIssuer(), Optional.ofNullable(claims.getSubject()), audiences, exp, nbf, iat,
                 VerifiedToken.scopesOf(payload), VerifiedToken.rolesOf(payload, config.roleClaimPaths()), all);
+    }
+
+    private static boolean isStringOrStrings(Object value) {
+        return value instanceof String || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
     }
 
     private void checkTimes(Instant exp, Optional<Instant> nbf, Optional<Instant> iat, long now) {
