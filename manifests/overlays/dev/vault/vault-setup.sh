@@ -78,7 +78,8 @@ STATUS=0
 RESPONSE=
 vault() {
   local method=$1 path=$2 body=${3:-} out
-  local args=("${CURL_OPTS[@]}" -X "$method" -H "X-Vault-Token: $VAULT_TOKEN" -H "X-Vault-Request: true"
+  # The token goes in through a file descriptor, so that it never shows in the process list.
+  local args=("${CURL_OPTS[@]}" -X "$method" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN") -H "X-Vault-Request: true"
               -w '\n%{http_code}' "$VAULT_ADDR/v1/$path")
   if [ -n "$body" ]; then
     args+=(-H "Content-Type: application/json" --data-binary @-)
@@ -192,6 +193,11 @@ path "rabbitmq/creds/$service" {
   capabilities = ["read"]
 }
 path "sys/leases/renew" {
+  capabilities = ["update"]
+}
+# The lease id may also travel in the URL (vault-java-driver renews that way); the default policy
+# covers only the body form.
+path "sys/leases/renew/rabbitmq/creds/$service/*" {
   capabilities = ["update"]
 }
 path "sys/leases/revoke" {
