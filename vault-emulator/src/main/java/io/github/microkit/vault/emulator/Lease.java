@@ -31,7 +31,7 @@ final class Lease {
     }
 
     long ttlSeconds(Instant now) {
-        return Math.max(0, Duration.between(now, expiry).getSeconds());
+        return Math.max(0, (Duration.between(now, expiry).toMillis() + 500) / 1000);
     }
 
     @Override

@@ -55,7 +55,9 @@ final class Token {
     }
 
     long ttlSeconds(Instant now) {
-        return expiry.map(e -> Math.max(0, Duration.between(now, e).getSeconds())).orElse(0L);
+        // Rounded, not floored: a token made with ttl=30m reports 1800, as Vault does, though a few
+        // microseconds have passed since.
+        return expiry.map(e -> Math.max(0, (Duration.between(now, e).toMillis() + 500) / 1000)).orElse(0L);
     }
 
     ObjectNode metaJson() {
