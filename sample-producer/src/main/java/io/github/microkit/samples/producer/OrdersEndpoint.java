@@ -1,0 +1,173 @@
+package io.github.microkit.samples.producer;
+
+import io.github.microkit.auth.VerifiedToken;
+import io.github.microkit.messaging.MessagingException;
+import io.github.microkit.messaging.OutboundMessage;
+import io.github.microkit.messaging.PublishException;
+import io.github.microkit.messaging.Publisher;
+import io.github.microkit.trace.CurrentTrace;
+import io.github.microkit.trace.TraceContext;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code POST /orders}: check the request, publish {@code OrderPlaced}, answer 202 only after the broker
+ * confirmed it. Each step in the order a reader would check it.
+ */
+final class OrdersEndpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrdersEndpoint.class);
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    static final String EXCHANGE = "orders";
+    static final String ROUTING_KEY = "order.placed";
+    /** How long a client should wait before retrying after a 503 caused by the broker. */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+    private final Publisher publisher;
+    private final IdempotencyKeys idempotencyKeys;
+    private final InFlight inFlight;
+    private final MeterRegistry metrics;
+    private final Clock clock;
+
+    OrdersEndpoint(Publisher publisher, IdempotencyKeys idempotencyKeys, InFlight inFlight, MeterRegistry metrics,
+                   Clock clock) {
+        this.publisher = publisher;
+        this.idempotencyKeys = idempotencyKeys;
+        this.inFlight = inFlight;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    void placeOrder(Context ctx) {
+        // the caller's trace (or a new one) is current while we work: the publisher copies it into the message
+        TraceContext trace = TraceContext.parseOrNew(ctx.header("traceparent"), ctx.header("tracestate"));
+        try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
+            inFlight.enter();
+            try {
+                place(ctx, trace);
+            } catch (ApiError e) {
+                metrics.counter("orders.rejected", "status", Integer.toString(e.status())).increment();
+                LOG.info("order refused: {} {} trace={}", e.status(), e.error(), trace.traceId());
+                throw e;
+            } finally {
+                inFlight.exit();
+            }
+        }
+    }
+
+    private void place(Context ctx, TraceContext trace) {
+        requireJsonContentType(ctx);
+        OrderRequest order = OrderRequest.parse(readBody(ctx));
+        VerifiedToken token = BearerAuth.token(ctx);
+        Optional<String> key = IdempotencyKeys.validKey(ctx.header("Idempotency-Key"));
+
+        IdempotencyKeys.Reservation reservation = key
+                .map(k -> idempotencyKeys.reserve(client(token) + " " + k, fingerprint(order), () -> newEvent(order)))
+                .orElseGet(() -> IdempotencyKeys.single(newEvent(order)));
+
+        // requests with the same key take turns: the second one sees the first one's confirm and publishes nothing
+        synchronized (reservation) {
+            if (!reservation.confirmed()) {
+                publish(reservation);
+                reservation.markConfirmed();
+                metrics.counter("orders.accepted").increment();
+                LOG.info("order {} accepted: message {} confirmed, {} items, customer {} trace={}",
+                        reservation.orderId(), reservation.messageId(), order.items().size(), order.customerId(),
+                        trace.traceId());
+            } else {
+                LOG.info("order {} repeated with the same Idempotency-Key: answered again, not published trace={}",
+                        reservation.orderId(), trace.traceId());
+            }
+        }
+        ctx.header("traceresponse", trace.traceparent());
+        Http.json(ctx, 202, Map.of("orderId", reservation.orderId(), "messageId", reservation.messageId()));
+    }
+
+    private void publish(IdempotencyKeys.Reservation reservation) {
+        OutboundMessage message = OutboundMessage.to(EXCHANGE, ROUTING_KEY)
+                .payload(reservation.event())
+                .messageId(reservation.messageId()) // the same id on every retry: the consumer deduplicates on it
+                .correlationId(reservation.orderId())
+                .type(OrderPlaced.TYPE)
+                .build();
+        try {
+            publisher.publishAndWait(message);
+        } catch (PublishException e) {
+            // confirm timeout, connection lost, window full, broker blocked or nacked: the client may retry
+            // (with the same Idempotency-Key it gets the same order, and we send the same message id)
+            LOG.warn("order {} not confirmed: {} (message {}) trace={}", reservation.orderId(), e.reason(),
+                    reservation.messageId(), CurrentTrace.get().map(TraceContext::traceId).orElse("-"));
+            throw ApiError.unavailable("The order could not be handed to the broker; retry with the same Idempotency-Key.",
+                    RETRY_AFTER);
+        } catch (MessagingException e) {
+            LOG.warn("order {} not published: {} trace={}", reservation.orderId(), e.getClass().getSimpleName(),
+                    CurrentTrace.get().map(TraceContext::traceId).orElse("-"));
+            throw ApiError.unavailable("The broker is not available; retry later.", RETRY_AFTER);
+        }
+    }
+
+    private OrderPlaced newEvent(OrderRequest order) {
+        return new OrderPlaced(UUID.randomUUID().toString(), order.customerId(), order.items(),
+                clock.instant().toString());
+    }
+
+    private static void requireJsonContentType(Context ctx) {
+        String contentType = ctx.header("Content-Type");
+        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!mediaType.equals("application/json")) {
+            throw ApiError.unsupportedMediaType();
+        }
+    }
+
+    /** At most 64 KB, whether the client announced a length or streams chunks. */
+    private static byte[] readBody(Context ctx) {
+        long announced = ctx.req().getContentLengthLong();
+        if (announced > MAX_BODY_BYTES) {
+            throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(announced > 0 ? (int) announced : 1024);
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                out.write(buffer, 0, n);
+                if (out.size() > MAX_BODY_BYTES) {
+                    throw ApiError.payloadTooLarge(MAX_BODY_BYTES);
+                }
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw ApiError.badRequest("The body could not be read.");
+        }
+    }
+
+    /** Keys are per client: two clients that both pick key "1" get two orders. */
+    private static String client(VerifiedToken token) {
+        return token.subject().or(() -> token.stringClaim("client_id")).or(() -> token.stringClaim("azp")).orElse("");
+    }
+
+    private static String fingerprint(OrderRequest order) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(order.canonical().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
