@@ -35,7 +35,7 @@ public final class LossDetector {
 
     static final int MAX_PUBLISHERS = 10_000;
     static final int MAX_RANGES = 10_000;
-    private static final int REPORTED_RANGES = 20;
+    private static final int REPORTED_RANGES = 100;
 
     private final long graceNanos;
     private final Map<String, Tracker> trackers = new ConcurrentHashMap<>();
@@ -150,7 +150,7 @@ public final class LossDetector {
     /**
      * @param first         lowest number seen
      * @param last          highest number seen
-     * @param missingRanges the first open gaps, lowest first (at most 20)
+     * @param missingRanges the first open gaps, lowest first (at most 100)
      */
     public record PublisherReport(long first, long last, long seen, long missing, long persistentMissing,
             long duplicates, long reordered, Optional<Duration> oldestGap, List<Range> missingRanges) {
