@@ -6,6 +6,7 @@ import io.github.microkit.config.ConfigException;
 import io.github.microkit.config.EnvConfig;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthRegistry;
+import io.github.microkit.messaging.MicrometerMessagingMetrics;
 import io.github.microkit.messaging.PublisherConfig;
 import io.github.microkit.messaging.Publisher;
 import io.github.microkit.messaging.Rabbit;
@@ -73,7 +74,15 @@ public final class ProducerMain {
         // 1. configuration: all of it, every problem at once
         settings = ProducerSettings.fromEnv(env);
 
-        // 2. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
+        // 2. metrics first: the broker connection reports to them
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+
+        // 3. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> inFlight.draining() ? Health.down("shutting down") : Health.up("serving"));
         RabbitConfig rabbitConfig = settings.rabbit();
@@ -89,30 +98,22 @@ public final class ProducerMain {
             }
         }
 
-        // 3. broker: connect, declare what we publish to, open a confirming publisher
-        Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig));
+        // 4. broker: connect, declare what we publish to, open a confirming publisher
+        Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         Publisher publisher = closeLater(rabbit.publisher(PublisherConfig.builder()
                 .appId(ProducerSettings.SERVICE)
                 .confirmTimeout(Duration.ofSeconds(5))
                 .build()));
         health.register("rabbitmq", rabbit.healthCheck());
+        metrics.gauge("publisher.in.flight", publisher, Publisher::inFlight);
 
-        // 4. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background
+        // 5. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background
         JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
         JwtVerifier verifier = closeLater(settings.jwtJwksUri()
                 .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
                 .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig)));
         health.register("jwt-keys", verifier.keyHealth());
-
-        // 5. metrics
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmGcMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
-        metrics.gauge("publisher.in.flight", publisher, Publisher::inFlight);
 
         // 6. routes: the JWT check is the before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);

@@ -1,0 +1,56 @@
+package io.github.microkit.samples.consumer;
+
+import io.github.microkit.auth.AuthErrorResponse;
+import io.github.microkit.auth.JwtVerifier;
+import io.github.microkit.auth.TokenRejectedException;
+import io.github.microkit.auth.VerifiedToken;
+import io.github.microkit.trace.TraceContext;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The JWT check, as a Javalin before-handler: visible in the routes, no magic. It asks {@code auth} to verify
+ * the {@code Authorization} header and the scope; a rejection becomes the RFC 6750 answer that
+ * {@link AuthErrorResponse} describes (401/400/403, or 503 when no signing key can be had).
+ */
+final class BearerAuth {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BearerAuth.class);
+    /** Where the verified token waits for the handler: {@code ctx.attribute(BearerAuth.TOKEN)}. */
+    static final String TOKEN = "verified-token";
+    private static final String REALM = "orders";
+
+    private final JwtVerifier verifier;
+
+    BearerAuth(JwtVerifier verifier) {
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /** A before-handler that lets the request through only with a valid token granting {@code scope}. */
+    Handler requireScope(String scope) {
+        return ctx -> {
+            try {
+                VerifiedToken token = verifier.verifyAuthorizationHeader(Optional.ofNullable(ctx.header("Authorization")))
+                        .requireScope(scope);
+                ctx.attribute(TOKEN, token);
+            } catch (TokenRejectedException e) {
+                // the precise reason is for our log (never the token); the client gets the generic answer
+                String traceId = TraceContext.parseOrNew(ctx.header("traceparent"), null).traceId();
+                LOG.info("{} {} rejected: {} ({}) trace={}", ctx.method(), ctx.path(), e.reason(), e.status(), traceId);
+                AuthErrorResponse answer = AuthErrorResponse.of(e, REALM);
+                answer.headers().forEach(ctx::header);
+                ctx.status(answer.status()).contentType("application/json").result(answer.body());
+                ctx.skipRemainingHandlers();
+            }
+        };
+    }
+
+    static VerifiedToken token(Context ctx) {
+        return Objects.requireNonNull(ctx.attribute(TOKEN), "the route has no BearerAuth before-handler");
+    }
+}

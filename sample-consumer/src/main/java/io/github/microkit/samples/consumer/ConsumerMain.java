@@ -1,0 +1,173 @@
+package io.github.microkit.samples.consumer;
+
+import io.github.microkit.auth.JwtVerifier;
+import io.github.microkit.auth.JwtVerifierConfig;
+import io.github.microkit.config.ConfigException;
+import io.github.microkit.config.EnvConfig;
+import io.github.microkit.health.Health;
+import io.github.microkit.health.HealthRegistry;
+import io.github.microkit.messaging.Deduplicator;
+import io.github.microkit.messaging.MicrometerMessagingMetrics;
+import io.github.microkit.messaging.Rabbit;
+import io.github.microkit.messaging.RabbitConfig;
+import io.github.microkit.messaging.Subscription;
+import io.github.microkit.messaging.SubscriptionConfig;
+import io.github.microkit.secrets.LeasedSecret;
+import io.github.microkit.secrets.RotatingCredentialsProvider;
+import io.github.microkit.secrets.VaultClient;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The consumer, top to bottom: configuration from the environment, secrets, broker connection and topology,
+ * the subscription that stores orders, the token verifier, routes, and a shutdown that drains.
+ *
+ * <pre>
+ * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-consumer/target/sample-consumer.jar
+ * </pre>
+ */
+public final class ConsumerMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerMain.class);
+
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>(); // closed last-opened first
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private ConsumerSettings settings;
+    private Subscription subscription;
+    private Javalin http;
+
+    public static void main(String[] args) {
+        ConsumerMain consumer = new ConsumerMain();
+        try {
+            consumer.start(EnvConfig.fromSystem());
+        } catch (ConfigException e) {
+            LOG.error("cannot start: {}", e.getMessage()); // every problem in one message, no stack trace
+            consumer.stop();
+            System.exit(2);
+        } catch (RuntimeException e) {
+            LOG.error("cannot start", e);
+            consumer.stop();
+            System.exit(1);
+        }
+        // SIGTERM (docker stop, Kubernetes) and Ctrl-C run the JVM's shutdown hooks
+        Runtime.getRuntime().addShutdownHook(new Thread(consumer::stop, "shutdown"));
+    }
+
+    void start(EnvConfig env) {
+        long started = System.nanoTime();
+
+        // 1. configuration: all of it, every problem at once
+        settings = ConsumerSettings.fromEnv(env);
+
+        // 2. metrics first: the broker connection reports to them
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+
+        // 3. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
+        HealthRegistry health = HealthRegistry.create();
+        health.register("shutdown", () -> stopping.get() ? Health.down("shutting down") : Health.up("serving"));
+        RabbitConfig rabbitConfig = settings.rabbit();
+        if (settings.vault().isPresent()) {
+            VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
+            health.register("vault", vault.healthCheck());
+            if (settings.vaultRabbitRole().isPresent()) {
+                LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
+                // every new or recovering connection logs in with the lease in force at that moment
+                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
+                LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
+                        lease.current().leaseId());
+            }
+        }
+
+        // 4. broker: connect, declare the queue with its dead-letter and delay queues, consume
+        Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
+        rabbit.declare(OrderTopology.orders());
+        health.register("rabbitmq", rabbit.healthCheck());
+        OrderStore store = new OrderStore();
+        metrics.gauge("orders.in.store", store, OrderStore::size);
+        subscription = rabbit.subscribe(SubscriptionConfig.forQueue(OrderTopology.ORDERS_PLACED, OrderPlaced.class)
+                        .acceptTypes(OrderPlaced.TYPE) // any other type goes to the dead-letter queue
+                        .deduplicator(Deduplicator.inMemory()) // a redelivered message id is acked, not handled again
+                        .drainTimeout(settings.shutdownTimeout())
+                        .build(),
+                new OrderPlacedHandler(store, metrics, Clock.systemUTC()));
+        health.register("subscription", subscription.healthCheck());
+
+        // 5. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background
+        JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
+        JwtVerifier verifier = closeLater(settings.jwtJwksUri()
+                .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
+                .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig)));
+        health.register("jwt-keys", verifier.keyHealth());
+
+        // 6. routes: the JWT check is the before-handler of /orders, in plain sight
+        BearerAuth auth = new BearerAuth(verifier);
+        OrdersQueries queries = new OrdersQueries(store);
+        http = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jetty.port = settings.httpPort();
+            Http.errorHandling(config);
+            Http.operations(config, health, metrics);
+            config.routes.before("/orders", auth.requireScope("orders:read"));
+            config.routes.before("/orders/*", auth.requireScope("orders:read"));
+            config.routes.get("/orders", queries::page);
+            config.routes.get("/orders/{orderId}", queries::one);
+        });
+        http.start();
+        LOG.info("{} ready on port {} in {} ms (broker {}, queue {}, issuer {})", ConsumerSettings.SERVICE, http.port(),
+                (System.nanoTime() - started) / 1_000_000, rabbitConfig.describeTarget(), subscription.queue(),
+                settings.jwtIssuer());
+    }
+
+    /**
+     * Graceful stop, within {@code SHUTDOWN_TIMEOUT}: readiness turns DOWN, the subscription stops taking
+     * deliveries and lets running handlers finish and ack (what did not start goes back to the queue), then
+     * the HTTP server, the connection, the verifier and the Vault session close.
+     */
+    void stop() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = settings == null ? Duration.ofSeconds(20) : settings.shutdownTimeout();
+        LOG.info("stopping: draining the subscription for up to {}", timeout);
+        if (subscription != null && !subscription.close(timeout)) {
+            LOG.warn("some handlers were still running after {}: their messages return to the queue", timeout);
+        }
+        if (http != null) {
+            http.stop();
+        }
+        while (!toClose.isEmpty()) {
+            AutoCloseable resource = toClose.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
+            }
+        }
+        LOG.info("stopped");
+    }
+
+    private <T extends AutoCloseable> T closeLater(T resource) {
+        toClose.push(resource);
+        return resource;
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.microkit.samples.consumer;
+
+import io.github.microkit.messaging.MessageHandler;
+import io.github.microkit.messaging.MessageMetadata;
+import io.github.microkit.messaging.NonRetryableException;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.regex.Pattern;
+
+/**
+ * Handles one {@code order.placed.v1} message. The subscription acks after this returns, retries later when it
+ * throws, and dead-letters at once on {@link NonRetryableException}: an event that breaks the contract will
+ * not get better by waiting, so it goes to {@code orders.placed.dlq} with the reason in its headers.
+ */
+final class OrderPlacedHandler implements MessageHandler<OrderPlaced> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrderPlacedHandler.class);
+    private static final Pattern ID = Pattern.compile("[\\x21-\\x7e]{1,64}");
+
+    private final OrderStore store;
+    private final MeterRegistry metrics;
+    private final Clock clock;
+
+    OrderPlacedHandler(OrderStore store, MeterRegistry metrics, Clock clock) {
+        this.store = store;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handle(OrderPlaced order, MessageMetadata metadata) {
+        String traceId = metadata.trace().traceId();
+        checkContract(order);
+        if (store.save(order, traceId, clock.instant())) {
+            metrics.counter("orders.stored").increment();
+            LOG.info("order {} stored: {} items, customer {}, message {} attempt {} trace={}", order.orderId(),
+                    order.items().size(), order.customerId(), metadata.messageId().orElse("-"), metadata.attempt(),
+                    traceId);
+        } else {
+            // a redelivery the deduplicator no longer remembered: storing is idempotent on the order id
+            LOG.info("order {} already stored: message {} acknowledged again trace={}", order.orderId(),
+                    metadata.messageId().orElse("-"), traceId);
+        }
+    }
+
+    private static void checkContract(OrderPlaced order) {
+        if (order.orderId() == null || !ID.matcher(order.orderId()).matches()) {
+            throw new NonRetryableException("order.placed.v1 without a valid orderId");
+        }
+        if (order.customerId() == null || order.items() == null || order.items().isEmpty()) {
+            throw new NonRetryableException("order.placed.v1 without customerId or items");
+        }
+    }
+}
