@@ -13,7 +13,6 @@ import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.messaging.Subscription;
 import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.secrets.LeasedSecret;
-import io.github.microkit.secrets.RotatingCredentialsProvider;
 import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -91,7 +90,7 @@ public final class ConsumerMain {
             if (settings.vaultRabbitRole().isPresent()) {
                 LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
                 // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
+                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(new VaultRabbitCredentials(lease)).build();
                 LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
                         lease.current().leaseId());
             }

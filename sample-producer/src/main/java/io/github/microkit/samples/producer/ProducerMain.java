@@ -12,7 +12,6 @@ import io.github.microkit.messaging.Publisher;
 import io.github.microkit.messaging.Rabbit;
 import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.secrets.LeasedSecret;
-import io.github.microkit.secrets.RotatingCredentialsProvider;
 import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -92,7 +91,7 @@ public final class ProducerMain {
             if (settings.vaultRabbitRole().isPresent()) {
                 LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
                 // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
+                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(new VaultRabbitCredentials(lease)).build();
                 LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
                         lease.current().leaseId());
             }
