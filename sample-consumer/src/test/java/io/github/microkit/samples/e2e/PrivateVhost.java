@@ -71,14 +71,16 @@ final class PrivateVhost implements AutoCloseable {
         }
     }
 
-    /** A policy on this vhost, e.g. {@code {"max-length":0}} to make the broker refuse every publish. */
-    void policy(String policy, String pattern, String definitionJson) throws Exception {
-        management("PUT", "/api/policies/" + encoded() + "/" + policy,
-                "{\"pattern\":\"" + pattern + "\",\"definition\":" + definitionJson + ",\"apply-to\":\"queues\",\"priority\":10}");
+    void unbind(String queue, String exchange, String routingKey) throws Exception {
+        try (Channel channel = connection.createChannel()) {
+            channel.queueUnbind(queue, exchange, routingKey);
+        }
     }
 
-    void removePolicy(String policy) throws Exception {
-        management("DELETE", "/api/policies/" + encoded() + "/" + policy, null);
+    void bind(String queue, String exchange, String routingKey) throws Exception {
+        try (Channel channel = connection.createChannel()) {
+            channel.queueBind(queue, exchange, routingKey);
+        }
     }
 
     @Override
