@@ -35,13 +35,14 @@ final class ServiceProcess implements AutoCloseable {
     private final int port;
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
 
     private ServiceProcess(String name, int port, Process process, Path logFile) throws IOException {
         this.name = name;
         this.port = port;
         this.process = process;
         PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8), true);
-        Thread reader = new Thread(() -> {
+        this.reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -108,13 +109,15 @@ final class ServiceProcess implements AutoCloseable {
 
     /** SIGTERM, as Kubernetes and {@code docker stop} send it. */
     void sigterm() {
-        process.destroy();
+        // through the handle: Process.destroy() would also close our end of its output, losing the shutdown's log
+        process.toHandle().destroy();
     }
 
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException(name + " did not exit within " + timeout);
         }
+        reader.join(10_000); // the output may lag behind the process: read it to the end
         return process.exitValue();
     }
 
@@ -125,11 +128,12 @@ final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy();
+            process.toHandle().destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
+        reader.join(10_000);
     }
 
     private static int status(URI uri) {
