@@ -21,9 +21,9 @@ class IdpOutageTest {
 
     private static JwtVerifierConfig quickConfig(TestIssuer issuer) {
         return JwtVerifierConfig.builder(issuer.issuer(), "orders-api")
-                .keyCacheTtl(Duration.ofSeconds(1))
+                .keyCacheTtl(Duration.ofSeconds(2))
                 .keyRefreshAhead(Duration.ofMillis(100))
-                .keyFetchTimeout(Duration.ofMillis(200))
+                .keyFetchTimeout(Duration.ofMillis(500))
                 .keyRefreshRateLimit(Duration.ofMillis(200))
                 .tokenCache(false) // so every verification really needs a key
                 .build();

@@ -16,9 +16,9 @@ class KeyRotationTest {
 
     private static JwtVerifierConfig.Builder quickRefresh(TestIssuer issuer) {
         return JwtVerifierConfig.builder(issuer.issuer(), "orders-api")
-                .keyCacheTtl(Duration.ofSeconds(1))
+                .keyCacheTtl(Duration.ofSeconds(2))
                 .keyRefreshAhead(Duration.ofMillis(100))
-                .keyFetchTimeout(Duration.ofMillis(200))
+                .keyFetchTimeout(Duration.ofMillis(500))
                 .keyRefreshRateLimit(Duration.ofMillis(200));
     }
 
