@@ -183,12 +183,17 @@ final class RemoteKeys implements KeyResolver {
             return List.of();
         }
         try {
-            return source().get(new JWKSelector(matcher), null);
+            List<JWK> keys = source().get(new JWKSelector(matcher), null);
+            if (keys.isEmpty() && failing()) {
+                // Maybe a key the provider introduced while it became unreachable: we cannot tell, so 503.
+                throw unavailable("no matching key, and the key set " + describe() + " cannot be refreshed", null);
+            }
+            return keys;
         } catch (RateLimitReachedException e) {
-            // An unknown kid within the rate-limit interval: the token is rejected, unless there never were
-            // keys, which means the identity provider is away and the token may well be fine.
-            if (retriever.lastSuccessMillis < 0) {
-                throw unavailable("no keys obtained yet from " + describe() + "; refetch rate-limited", e);
+            // An unknown kid within the rate-limit interval: the token is rejected, unless the provider is
+            // away (no keys ever, or the last download failed), in which case the token may well be fine.
+            if (retriever.lastSuccessMillis < 0 || failing()) {
+                throw unavailable("no matching key from " + describe() + "; refetch rate-limited while the key set is unavailable", e);
             }
             throw TokenRejectedException.of(TokenRejectedException.Reason.UNKNOWN_KEY, "no matching key; key set refetch rate-limited", e);
         } catch (JWKSetUnavailableException e) {
@@ -196,6 +201,11 @@ final class RemoteKeys implements KeyResolver {
         } catch (KeySourceException e) {
             throw unavailable("key source " + describe() + " failed (" + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    /** The last key-set download failed (or none succeeded yet). */
+    private boolean failing() {
+        return retriever.lastSuccessMillis < 0 || retriever.lastFailureMillis > retriever.lastSuccessMillis;
     }
 
     @Override
