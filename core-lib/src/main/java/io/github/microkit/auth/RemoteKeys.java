@@ -23,7 +23,6 @@ import java.net.InetAddress;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -138,9 +137,9 @@ final class RemoteKeys implements KeyResolver {
             if (source != null) {
                 return source;
             }
-            long now = config.clock().millis();
+            long now = System.nanoTime();
             // Discovery shares the key set's rate limit: a down IdP is asked at most once per interval.
-            if (lastDiscoveryAttempt != Long.MIN_VALUE && now - lastDiscoveryAttempt < config.keyRefreshRateLimit().toMillis()) {
+            if (lastDiscoveryAttempt != Long.MIN_VALUE && now - lastDiscoveryAttempt < config.keyRefreshRateLimit().toNanos()) {
                 throw unavailable("issuer discovery failed recently; not retried yet", null);
             }
             lastDiscoveryAttempt = now;
@@ -221,7 +220,7 @@ final class RemoteKeys implements KeyResolver {
     @Override
     public HealthCheck health() {
         return () -> {
-            long now = config.clock().millis();
+            long now = System.currentTimeMillis(); // wall time, like nimbus's cache; the config's clock is for claims
             long success = retriever.lastSuccessMillis;
             long failure = retriever.lastFailureMillis;
             String where = describe();
@@ -268,7 +267,6 @@ final class RemoteKeys implements KeyResolver {
      */
     private static final class MonitoredRetriever implements ResourceRetriever {
         private final DefaultResourceRetriever delegate;
-        private final Clock clock;
         volatile long lastSuccessMillis = -1;
         volatile long lastFailureMillis = -1;
         volatile String lastError = "";
@@ -276,7 +274,6 @@ final class RemoteKeys implements KeyResolver {
         MonitoredRetriever(JwtVerifierConfig config) {
             int timeout = (int) config.keyFetchTimeout().toMillis();
             this.delegate = new DefaultResourceRetriever(timeout, timeout, config.keySetSizeLimit());
-            this.clock = config.clock();
         }
 
         @Override
@@ -288,11 +285,11 @@ final class RemoteKeys implements KeyResolver {
             }
             try {
                 Resource resource = delegate.retrieveResource(url);
-                lastSuccessMillis = clock.millis();
+                lastSuccessMillis = System.currentTimeMillis();
                 return resource;
             } catch (IOException | RuntimeException e) {
                 lastError = e.getClass().getSimpleName();
-                lastFailureMillis = clock.millis();
+                lastFailureMillis = System.currentTimeMillis();
                 throw e;
             }
         }
