@@ -1,5 +1,6 @@
 package io.github.microkit.auth;
 
+import io.github.microkit.config.EnvConfig;
 import io.github.microkit.health.HealthCheck;
 import java.net.URI;
 import java.util.List;
@@ -92,6 +93,33 @@ public interface JwtVerifier extends AutoCloseable {
     static JwtVerifier anyOf(List<JwtVerifier> verifiers) {
         Objects.requireNonNull(verifiers, "verifiers");
         return new MultiIssuerVerifier(verifiers);
+    }
+
+    /**
+     * The verifier a service configures by environment: {@code JWT_ISSUER} (required), {@code JWT_AUDIENCE}
+     * (default {@code defaultAudience}) and {@code JWT_JWKS_URI} (default: OIDC discovery of the issuer).
+     * Calls {@link EnvConfig#validate()} before building, so every problem read so far, the caller's
+     * included, is reported at once.
+     *
+     * @throws io.github.microkit.config.ConfigException listing every problem
+     */
+    static JwtVerifier fromEnvironment(EnvConfig env, String defaultAudience) {
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(defaultAudience, "defaultAudience");
+        String issuer = env.required("JWT_ISSUER");
+        String audience = env.string("JWT_AUDIENCE", defaultAudience);
+        Optional<URI> jwks = env.uri("JWT_JWKS_URI");
+        JwtVerifierConfig config = null;
+        if (!issuer.isEmpty()) { // empty: already reported as missing
+            try {
+                config = JwtVerifierConfig.defaults(issuer, audience);
+                RemoteKeys.requireSecure(jwks.orElse(URI.create(issuer)));
+            } catch (IllegalArgumentException e) {
+                env.problem((jwks.isPresent() ? "JWT_JWKS_URI" : "JWT_ISSUER") + ": " + e.getMessage());
+            }
+        }
+        env.validate();
+        return jwks.isPresent() ? forJwksUri(config, jwks.get()) : forIssuer(config);
     }
 
     private static JwtVerifier started(DefaultJwtVerifier verifier) {

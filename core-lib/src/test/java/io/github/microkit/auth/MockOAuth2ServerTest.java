@@ -41,6 +41,13 @@ class MockOAuth2ServerTest {
         server.shutdown();
     }
 
+    /** Generous timeouts: these tests are about the protocol, and a loaded CI machine is slow to answer. */
+    private static JwtVerifierConfig config() {
+        return JwtVerifierConfig.builder(issuer, "orders-api").keyFetchTimeout(Duration.ofSeconds(5)).keyCacheTtl(Duration.ofMinutes(1)).build();
+    }
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
     private static DefaultOAuth2TokenCallback callback(String subject, String scope, long lifetimeSeconds) {
         return new DefaultOAuth2TokenCallback("default", subject, "JWT", List.of("orders-api"),
                 Map.of("scope", scope, "azp", "orders-web", "realm_access", Map.of("roles", List.of("clerk"))), lifetimeSeconds);
@@ -48,7 +55,7 @@ class MockOAuth2ServerTest {
 
     @Test
     void verifiesTokensWithKeysFoundByDiscovery() {
-        try (JwtVerifier verifier = JwtVerifier.forIssuer(JwtVerifierConfig.defaults(issuer, "orders-api"))) {
+        try (JwtVerifier verifier = JwtVerifier.forIssuer(config())) {
             String token = server.issueToken("default", "orders-web", callback("user-1", "orders:write", 3600)).serialize();
 
             VerifiedToken verified = verifier.verify(token);
@@ -63,7 +70,7 @@ class MockOAuth2ServerTest {
 
     @Test
     void tokenForAnotherAudienceFromTheSameServerIsRejected() {
-        try (JwtVerifier verifier = JwtVerifier.forIssuer(JwtVerifierConfig.defaults(issuer, "orders-api"))) {
+        try (JwtVerifier verifier = JwtVerifier.forIssuer(config())) {
             String token = server.issueToken("default", "billing", new DefaultOAuth2TokenCallback("default", "user-1", "JWT",
                     List.of("billing-api"), Map.of(), 3600)).serialize();
 
@@ -76,8 +83,8 @@ class MockOAuth2ServerTest {
     void clientCredentialsTokenIsCachedAndVerifies() {
         server.enqueueCallback(callback("orders-producer", "orders:write", 3600));
         ClientCredentialsTokenProvider tokens = ClientCredentialsTokenProvider
-                .builder(tokenEndpoint, "orders-producer", "producer-secret").scope("orders:write").build();
-        try (JwtVerifier verifier = JwtVerifier.forIssuer(JwtVerifierConfig.defaults(issuer, "orders-api"))) {
+                .builder(tokenEndpoint, "orders-producer", "producer-secret").scope("orders:write").timeout(TIMEOUT).build();
+        try (JwtVerifier verifier = JwtVerifier.forIssuer(config())) {
             String first = tokens.accessToken();
 
             assertThat(verifier.verify(first).requireScope("orders:write").subject()).contains("orders-producer");
@@ -89,7 +96,7 @@ class MockOAuth2ServerTest {
     @Test
     void concurrentCallersShareOneTokenRequest() throws Exception {
         ClientCredentialsTokenProvider tokens = ClientCredentialsTokenProvider
-                .builder(tokenEndpoint, "orders-consumer", "consumer-secret").build();
+                .builder(tokenEndpoint, "orders-consumer", "consumer-secret").timeout(TIMEOUT).build();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Callable<String>> calls = java.util.Collections.nCopies(8, tokens::accessToken);
@@ -108,7 +115,7 @@ class MockOAuth2ServerTest {
     void tokenIsRefreshedShortlyBeforeExpiry() {
         MutableClock clock = MutableClock.startingNow();
         ClientCredentialsTokenProvider tokens = ClientCredentialsTokenProvider
-                .builder(tokenEndpoint, "orders-refresh", "refresh-secret").refreshMargin(Duration.ofSeconds(30)).clock(clock).build();
+                .builder(tokenEndpoint, "orders-refresh", "refresh-secret").refreshMargin(Duration.ofSeconds(30)).clock(clock).timeout(TIMEOUT).build();
         String first = tokens.accessToken();
         Duration untilRefresh = Duration.between(clock.instant(), tokens.expiresAt().orElseThrow()).minusSeconds(30);
 

@@ -105,8 +105,28 @@ public final class TestIssuer implements BeforeAllCallback, AfterAllCallback, Au
         server.setExecutor(executor);
         server.createContext("/.well-known/openid-configuration", this::discovery);
         server.createContext("/jwks", this::jwks);
+        server.createContext("/ready", exchange -> respond(exchange, "{}"));
         server.start();
+        warmUp();
         return this;
+    }
+
+    /**
+     * One request to itself, so the JDK's HTTP server and client have loaded their classes before the code
+     * under test sends its first request with a sub-second timeout (on a loaded machine the cold first
+     * request can take longer than that). Not counted in {@link #jwksRequests()}.
+     */
+    private void warmUp() {
+        try {
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(issuer() + "/ready").toURL().openConnection();
+            c.setConnectTimeout(10_000);
+            c.setReadTimeout(10_000);
+            try (java.io.InputStream in = c.getInputStream()) {
+                in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("test issuer does not answer on " + issuer(), e);
+        }
     }
 
     /** Stops listening: connections are refused until {@link #start()}, which reuses the port. */
