@@ -119,15 +119,17 @@ public final class MicrometerMessagingMetrics implements MessagingMetrics {
 
     @Override
     public void gauges(String queue, Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
+        // strong references: Micrometer holds gauge objects weakly, and the supplier is referenced nowhere else
         Tags tags = Tags.of("queue", queue);
-        Gauge.builder(PREFIX + "consuming.channels", stats, s -> s.get().consumingChannels()).tags(tags)
-                .register(registry);
-        Gauge.builder(PREFIX + "in.flight", stats, s -> s.get().inFlight()).tags(tags).register(registry);
-        Gauge.builder(PREFIX + "loss.missing", lossDetector, d -> d.report().missing()).tags(tags).register(registry);
-        Gauge.builder(PREFIX + "loss.duplicates", lossDetector, d -> d.report().duplicates()).tags(tags)
-                .register(registry);
-        Gauge.builder(PREFIX + "loss.reordered", lossDetector, d -> d.report().reordered()).tags(tags)
-                .register(registry);
+        gauge("consuming.channels", stats, s -> s.get().consumingChannels(), tags);
+        gauge("in.flight", stats, s -> s.get().inFlight(), tags);
+        gauge("loss.missing", lossDetector, d -> d.report().missing(), tags);
+        gauge("loss.duplicates", lossDetector, d -> d.report().duplicates(), tags);
+        gauge("loss.reordered", lossDetector, d -> d.report().reordered(), tags);
+    }
+
+    private <S> void gauge(String name, S source, java.util.function.ToDoubleFunction<S> value, Tags tags) {
+        Gauge.builder(PREFIX + name, source, value).tags(tags).strongReference(true).register(registry);
     }
 
     @Override

@@ -163,6 +163,9 @@ public final class Rabbit implements AutoCloseable {
         ensureOpen();
         Publisher publisher = new ConfirmingPublisher(publishConnection, exchanges, publishState, publisherConfig,
                 config.connectionName());
+        if (metrics != MessagingMetrics.noop()) {
+            publisher = new MeteredPublisher(publisher, metrics.publisher(publisher.publisherId()));
+        }
         publishers.add(publisher);
         return publisher;
     }
