@@ -22,12 +22,38 @@ public final class VaultAuth {
     private final String role;
     private final Supplier<Secret> credential;
     private final String describe;
+    private final String mount;
 
     private VaultAuth(Method method, String role, Supplier<Secret> credential, String describe) {
+        this(method, role, credential, describe, method == Method.KUBERNETES ? "kubernetes" : "approle");
+    }
+
+    private VaultAuth(Method method, String role, Supplier<Secret> credential, String describe, String mount) {
         this.method = method;
         this.role = role;
         this.credential = credential;
         this.describe = describe;
+        this.mount = mount;
+    }
+
+    /**
+     * The same method at another mount path: {@code auth/<mount>/login} instead of the default
+     * {@code auth/approle/login} or {@code auth/kubernetes/login} (e.g. one Kubernetes mount per cluster).
+     */
+    public VaultAuth atMount(String mount) {
+        Objects.requireNonNull(mount, "mount");
+        if (method == Method.TOKEN) {
+            throw new IllegalArgumentException("token auth has no login mount");
+        }
+        if (!mount.matches("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")) {
+            throw new IllegalArgumentException("an auth mount is like 'approle' or 'k8s/cluster-a', was " + mount);
+        }
+        return new VaultAuth(method, role, credential, describe + " at auth/" + mount, mount);
+    }
+
+    /** The auth mount path without {@code auth/}. */
+    String mount() {
+        return mount;
     }
 
     /**

@@ -117,6 +117,11 @@ public final class VaultClient implements AutoCloseable {
         };
     }
 
+    /** For tests in this package that look at the token's state. */
+    VaultSession session() {
+        return session;
+    }
+
     VaultSettings settings() {
         return settings;
     }

@@ -97,6 +97,11 @@ final class VaultLease implements LeasedSecret, Maintained {
                 acquired.duration().toSeconds(), acquired.lease().renewable());
     }
 
+    /** When the next renewal or replacement is due, on the client's clock (for tests). */
+    Instant actAt() {
+        return actAt;
+    }
+
     @Override
     public String path() {
         return path;

@@ -25,6 +25,8 @@ final class VaultSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(VaultSession.class);
     private static final String SELF = "auth/token/lookup-self";
+    /** How long the background thread waits after a rejected login before it tries once more. */
+    static final Duration REJECTED_LOGIN_PAUSE = Duration.ofMinutes(1);
 
     /** An immutable view of the current token. {@code expiresAt} is empty for a token that never expires. */
     record TokenState(Secret token, long generation, Instant obtainedAt, Duration loginTtl, boolean renewable,
@@ -120,9 +122,9 @@ final class VaultSession {
         try {
             switch (auth.method()) {
                 case APPROLE:
-                    return fromAuth(transport.driver(null, 1, 1).auth().loginByAppRole(auth.role(), credential.reveal()), now);
+                    return fromAuth(transport.driver(null, 1, 1).auth().loginByAppRole(auth.mount(), auth.role(), credential.reveal()), now);
                 case KUBERNETES:
-                    return fromAuth(transport.driver(null, 1, 1).auth().loginByKubernetes(auth.role(), credential.reveal()), now);
+                    return fromAuth(transport.driver(null, 1, 1).auth().loginByKubernetes(auth.role(), credential.reveal(), "auth/" + auth.mount()), now);
                 default: {
                     LookupResponse self = transport.driver(credential, 1, 1).auth().lookupSelf();
                     Duration ttl = Duration.ofSeconds(self.getTTL());
@@ -175,6 +177,13 @@ final class VaultSession {
         Instant now = clock.instant();
         try {
             if (current == null) {
+                SecretAccessException failed = lastFailure;
+                // a rejected login is not retried at the check interval: the same credential gets the same
+                // answer; try again after a pause, in case the secret id or token file was replaced
+                if (failed != null && failed.reason() == SecretAccessException.Reason.LOGIN_REJECTED
+                        && now.isBefore(lastFailureAt.plus(REJECTED_LOGIN_PAUSE))) {
+                    return;
+                }
                 logIn(-1);
                 return;
             }
