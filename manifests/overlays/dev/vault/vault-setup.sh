@@ -27,6 +27,7 @@
 #   K8S_PEM_KEYS_FILE               [unset] PEM public keys of the service-account token issuer
 #   APPROLE_OUTPUT_DIR              [unset] when set, writes <service>.role-id and <service>.secret-id there
 #   AUDIT_ENABLED                   [true]
+#   AUDIT_FILE_PATH                 [stdout]   where the file audit device "stdout" writes
 #   <SERVICE>_SECRET_JSON           [{"hmac-key":"<random>"}] initial data of secret/microkit/<service>,
 #                                   e.g. PRODUCER_SECRET_JSON='{"api-key":"..."}'
 set -euo pipefail
@@ -51,6 +52,7 @@ K8S_HOST=${K8S_HOST:-https://kubernetes.default.svc}
 K8S_CA_CERT_FILE=${K8S_CA_CERT_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}
 K8S_NAMESPACE=${K8S_NAMESPACE:-microkit}
 AUDIT_ENABLED=${AUDIT_ENABLED:-true}
+AUDIT_FILE_PATH=${AUDIT_FILE_PATH:-stdout}
 
 log() { echo "[vault-setup] $*" >&2; }
 
@@ -78,14 +80,16 @@ STATUS=0
 RESPONSE=
 vault() {
   local method=$1 path=$2 body=${3:-} out
-  # The token goes in through a file descriptor, so that it never shows in the process list.
-  local args=("${CURL_OPTS[@]}" -X "$method" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN") -H "X-Vault-Request: true"
-              -w '\n%{http_code}' "$VAULT_ADDR/v1/$path")
+  local args=("${CURL_OPTS[@]}" -X "$method" -H "X-Vault-Request: true" -w '\n%{http_code}' "$VAULT_ADDR/v1/$path")
+  # The token goes in through a file descriptor, so that it never shows in the process list; the
+  # process substitution must sit on curl's own command line to be open while curl reads it.
   if [ -n "$body" ]; then
-    args+=(-H "Content-Type: application/json" --data-binary @-)
-    out=$(printf '%s' "$body" | curl "${args[@]}") || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
+    out=$(printf '%s' "$body" | curl "${args[@]}" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN") \
+            -H "Content-Type: application/json" --data-binary @-) \
+      || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
   else
-    out=$(curl "${args[@]}") || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
+    out=$(curl "${args[@]}" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN")) \
+      || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
   fi
   STATUS=${out##*$'\n'}
   RESPONSE=${out%$'\n'*}
@@ -129,7 +133,7 @@ if [ "$AUDIT_ENABLED" = true ]; then
   if [[ "$RESPONSE" == *'"stdout/"'* ]]; then
     log "audit device stdout already enabled"
   else
-    must PUT "sys/audit/stdout" '{"type":"file","description":"JSON lines on the server'"'"'s stdout","options":{"file_path":"stdout"}}'
+    must PUT "sys/audit/stdout" "{\"type\":\"file\",\"description\":\"microkit audit log\",\"options\":{\"file_path\":$(json_str "$AUDIT_FILE_PATH")}}"
     log "enabled audit device stdout"
   fi
   # microkit sends a request id (the trace id) in X-Request-Id; Vault records only configured headers.

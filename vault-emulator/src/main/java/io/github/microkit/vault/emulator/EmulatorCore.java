@@ -281,12 +281,19 @@ final class EmulatorCore {
         b.put("replication_primary_canary_age_ms", 0);
         int status;
         try {
+            // Every code is parsed first, as Vault does: a malformed one is a 400 whatever the state.
+            int active = code(q, "activecode", 200);
+            int standbyCode = code(q, "standbycode", 429);
+            int sealedCode = code(q, "sealedcode", 503);
+            code(q, "uninitcode", 501);
+            code(q, "drsecondarycode", 472);
+            code(q, "performancestandbycode", 473);
             if (sealed) {
-                status = code(q, "sealedcode", 503);
+                status = sealedCode;
             } else if (standby) {
-                status = "true".equals(q.get("standbyok")) ? code(q, "activecode", 200) : code(q, "standbycode", 429);
+                status = "true".equals(q.get("standbyok")) ? active : standbyCode;
             } else {
-                status = code(q, "activecode", 200);
+                status = active;
             }
         } catch (ApiError e) {
             return error(e);
