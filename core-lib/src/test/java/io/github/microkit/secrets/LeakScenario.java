@@ -2,6 +2,7 @@ package io.github.microkit.secrets;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import io.github.microkit.trace.CurrentTrace;
 import io.github.microkit.trace.TraceContext;
 import java.nio.charset.StandardCharsets;
@@ -72,8 +73,14 @@ final class LeakScenario {
     }
 
     private static void run() throws Exception {
-        try (VaultTarget vault = VaultTarget.start(); CurrentTrace.Scope ignored = CurrentTrace.open(TraceContext.newRoot())) {
-            remember(vault.rootToken());
+        VaultEmulatorExtension extension = VaultEmulatorExtension.create();
+        extension.beforeAll(null); // no JUnit here: the extension's start ignores its context
+        try (VaultTarget vault = VaultTarget.of(extension);
+             CurrentTrace.Scope ignored = CurrentTrace.open(TraceContext.newRoot())) {
+            if (!vault.emulated()) {
+                // the emulator's root token is the documented dev value "root", like `vault server -dev`
+                remember(vault.rootToken());
+            }
             String mount = vault.kvMount();
             String apiKey = value("api-key");
             String dbPassword = value("db-password");
@@ -150,6 +157,8 @@ final class LeakScenario {
                     VaultAuth.appRole(role.roleId(), Secret.of("secret-id", wrong)).atMount(role.mount())).build()));
             attempt("given token that is not valid", () -> VaultClient.connect(VaultSettings.builder(vault.address(),
                     VaultAuth.token(Secret.of("t", value("bogus-token")))).build()));
+        } finally {
+            extension.afterAll(null);
         }
     }
 

@@ -19,9 +19,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Dynamic RabbitMQ users from Vault's RabbitMQ engine (the emulator creates real users in the real broker at
@@ -31,13 +33,16 @@ import org.junit.jupiter.api.Test;
  */
 class RabbitCredentialsRotationIT {
 
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static VaultTarget vault;
     private static String engine;
 
     @BeforeAll
     static void start() {
-        vault = VaultTarget.start();
+        vault = VaultTarget.of(VAULT);
         vault.requireEmulator("moves Vault's clock through several lease lifetimes");
         engine = "mk-rabbit-" + Long.toHexString(System.nanoTime());
         vault.root("POST", "sys/mounts/" + engine, Map.of("type", "rabbitmq"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import io.github.microkit.trace.CurrentTrace;
 import io.github.microkit.trace.TraceContext;
 import java.nio.file.Files;
@@ -12,17 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A read made inside a trace can be found in Vault's audit log by the trace id. */
 class VaultAuditIT {
+
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
 
     @TempDir
     Path dir;
 
     @Test
     void everyRequestCarriesTheTraceIdSoTheReadCanBeFoundInTheAuditLog() throws Exception {
-        try (VaultTarget vault = VaultTarget.start()) {
+        try (VaultTarget vault = VaultTarget.of(VAULT)) {
             vault.requireEmulator("reads the audit file, which a real Vault writes on its own host");
             Path audit = dir.resolve("audit.log");
             vault.root("PUT", "sys/audit/mk-file", Map.of("type", "file", "options", Map.of("file_path", audit.toString())));

@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** KV v2 through {@link VaultClient}: against the emulator, or a real Vault with VAULT_ADDR and VAULT_TOKEN. */
 class VaultKvContractIT {
+
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
 
     private static VaultTarget vault;
     private static String mount;
@@ -19,7 +24,7 @@ class VaultKvContractIT {
 
     @BeforeAll
     static void start() {
-        vault = VaultTarget.start();
+        vault = VaultTarget.of(VAULT);
         mount = vault.kvMount();
         admin = VaultClient.connect(settings(VaultAuth.token(vault.rootToken())));
     }

@@ -25,13 +25,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Logins: Kubernetes (token file re-read), a non-renewable token from a file, one login at a time. */
 class VaultLoginIT {
+
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
 
     private static VaultTarget vault;
     private static String mount;
@@ -42,7 +47,7 @@ class VaultLoginIT {
 
     @BeforeAll
     static void start() {
-        vault = VaultTarget.start();
+        vault = VaultTarget.of(VAULT);
         mount = vault.kvMount();
         vault.root("POST", mount + "/data/app/config", Map.of("data", Map.of("api-key", "login-key-5")));
         readPolicy = vault.policy("path \"" + mount + "/data/app/*\" { capabilities = [\"read\"] }");

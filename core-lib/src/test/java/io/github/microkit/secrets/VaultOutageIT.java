@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Vault away: the client's own clock moves (Vault's does not need to), the network is cut by a gate in
@@ -19,12 +21,15 @@ import org.junit.jupiter.api.Test;
  */
 class VaultOutageIT {
 
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
+
     private static VaultTarget vault;
     private static String mount;
 
     @BeforeAll
     static void start() {
-        vault = VaultTarget.start();
+        vault = VaultTarget.of(VAULT);
         mount = vault.kvMount();
         vault.root("POST", mount + "/data/app/config", Map.of("data", Map.of("api-key", "outage-key-1")));
     }

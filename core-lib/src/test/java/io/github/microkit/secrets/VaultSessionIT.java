@@ -14,13 +14,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The token's life: renewal, max TTL, revocation, close. Time-moving tests need the emulator. */
 class VaultSessionIT {
+
+    @RegisterExtension
+    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
 
     private static VaultTarget vault;
     private static String mount;
@@ -31,7 +36,7 @@ class VaultSessionIT {
 
     @BeforeAll
     static void start() {
-        vault = VaultTarget.start();
+        vault = VaultTarget.of(VAULT);
         mount = vault.kvMount();
         vault.root("POST", mount + "/data/app/config", Map.of("data", Map.of("api-key", "session-key-41")));
         readPolicy = vault.policy("path \"" + mount + "/data/app/*\" { capabilities = [\"read\"] }");

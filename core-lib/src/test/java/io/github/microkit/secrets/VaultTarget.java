@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.microkit.testing.vault.VaultEmulatorExtension;
 import io.github.microkit.vault.emulator.EmulatorClock;
 import io.github.microkit.vault.emulator.VaultEmulator;
 import java.io.IOException;
@@ -23,10 +24,12 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The Vault a contract test runs against: the emulator (default), or a real Vault when {@code VAULT_ADDR}
- * and {@code VAULT_TOKEN} are set. Setup goes through Vault's HTTP API with the root token, the same calls
- * for both; what only the emulator can do (move time, seal without unseal keys) is guarded by
- * {@link #requireEmulator(String)}, which skips the test on a real Vault.
+ * The setup a contract test needs on top of {@link VaultEmulatorExtension}, which picks the Vault (the
+ * emulator by default, a real Vault when {@code VAULT_ADDR} and {@code VAULT_TOKEN} are set): mounts, auth
+ * methods, AppRole roles, tokens with a max TTL, and any other call with the root token, through Vault's HTTP
+ * API so the same calls serve both. What only the emulator can do (move time, seal without unseal keys) is
+ * guarded by {@link #requireEmulator(String)}, which skips the test on a real Vault. On a real Vault what
+ * was created is removed again by {@link #close()}; the emulator is stopped by the extension.
  */
 final class VaultTarget implements AutoCloseable {
 
@@ -38,22 +41,15 @@ final class VaultTarget implements AutoCloseable {
     private final String rootToken;
     private final List<String> cleanup = new ArrayList<>();
 
-    private VaultTarget(VaultEmulator emulator, URI address, String rootToken) {
-        this.emulator = emulator;
-        this.address = address;
-        this.rootToken = rootToken;
+    private VaultTarget(VaultEmulatorExtension extension) {
+        this.emulator = extension.emulator().orElse(null);
+        this.address = extension.address();
+        this.rootToken = extension.rootToken();
     }
 
-    static VaultTarget start() {
-        String addr = System.getenv("VAULT_ADDR");
-        String token = System.getenv("VAULT_TOKEN");
-        if (addr != null && !addr.isBlank() && token != null && !token.isBlank()) {
-            return new VaultTarget(null, URI.create(addr.endsWith("/") ? addr.substring(0, addr.length() - 1) : addr),
-                    token);
-        }
-        // a random root token: a word like "root" would also match innocent log lines in the leak test
-        VaultEmulator emulator = VaultEmulator.builder().port(0).rootToken("root-" + UUID.randomUUID()).start();
-        return new VaultTarget(emulator, emulator.address(), emulator.rootToken());
+    /** Over a started extension (register it on a static field: it starts before {@code @BeforeAll}). */
+    static VaultTarget of(VaultEmulatorExtension extension) {
+        return new VaultTarget(extension);
     }
 
     boolean emulated() {
@@ -181,7 +177,6 @@ final class VaultTarget implements AutoCloseable {
     @Override
     public void close() {
         if (emulator != null) {
-            emulator.close();
             return;
         }
         for (int i = cleanup.size() - 1; i >= 0; i--) {
