@@ -317,18 +317,23 @@ final class VaultSession {
             facts.put("accessor", s.accessor());
             s.expiresAt().ifPresent(e -> facts.put("tokenExpiresAt", e.toString()));
         }
+        String reason = failure == null ? "" : failure.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         if (failure != null) {
             facts.put("lastFailure", failure.reason().name());
             facts.put("failingSince", String.valueOf(lastFailureAt));
-            if (!failure.reason().isTransient()) {
-                return Health.down("Vault " + failure.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                        + " at " + transport.address()).withFacts(facts);
-            }
-            return Health.degraded("Vault " + failure.reason().name().toLowerCase(java.util.Locale.ROOT)
-                    + " at " + transport.address() + "; serving cached values").withFacts(facts);
         }
         if (s == null) {
-            return Health.down("not logged in to Vault at " + transport.address()).withFacts(facts);
+            // nothing was ever obtained, so nothing can be served
+            return Health.down("not logged in to Vault at " + transport.address()
+                    + (failure == null ? "" : ": " + reason)).withFacts(facts);
+        }
+        if (failure != null) {
+            if (!failure.reason().isTransient()) {
+                return Health.down("Vault " + reason + " at " + transport.address()).withFacts(facts);
+            }
+            // still ready: cached values and leases report on their own whether they can still be served
+            return Health.degraded("Vault " + reason + " at " + transport.address() + " since " + lastFailureAt)
+                    .withFacts(facts);
         }
         if (s.expired(now)) {
             return Health.degraded("Vault token expired; a new login is pending").withFacts(facts);

@@ -50,11 +50,13 @@ final class VaultTransport {
         this.settings = settings;
         this.address = settings.address().toString();
         this.requestTimeoutSeconds = (int) Math.max(1, (settings.requestTimeout().toMillis() + 999) / 1000);
-        this.http = new RequestIdHttpClient(HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 // HTTP/1.1 as the driver's own default: Vault Agent's proxy does not speak h2c
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout())
-                .build(), settings.requestIdHeader());
+                .connectTimeout(settings.connectTimeout());
+        // a client given to the driver takes over TLS from it: the trust settings must be here
+        settings.sslContext().ifPresent(builder::sslContext);
+        this.http = new RequestIdHttpClient(builder.build(), settings.requestIdHeader());
     }
 
     String address() {
