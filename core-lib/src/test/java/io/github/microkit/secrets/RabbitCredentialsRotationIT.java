@@ -99,6 +99,7 @@ class RabbitCredentialsRotationIT {
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
                         .until(() -> lease.actAt().isAfter(vault.clock().instant()));
                 String user = lease.current().require("username").reveal();
+                assertThat(brokerUserStatus(user)).as("the current user exists at every moment").isEqualTo(200);
                 if (!users.contains(user)) {
                     users.add(user);
                     openAndUse(factory); // a new connection logs in as the new user
@@ -121,6 +122,38 @@ class RabbitCredentialsRotationIT {
 
             lease.close();
             assertThat(brokerUserStatus(current)).as("revoked on close").isEqualTo(404);
+        }
+    }
+
+    @Test
+    void leasesObtainedByATokenAreReplacedWhenTheSessionLogsInAgainSinceTheyEndWithThatToken() throws Exception {
+        String policy = vault.policy("path \"" + engine + "/creds/app\" { capabilities = [\"read\"] }\n"
+                + "path \"sys/leases/renew\" { capabilities = [\"update\"] }\n"
+                + "path \"sys/leases/revoke\" { capabilities = [\"update\"] }");
+        VaultTarget.AppRole role = vault.appRole(List.of(policy), "1h", "2h");
+        try (VaultClient client = VaultClient.connect(VaultSettings.builder(vault.address(),
+                        VaultAuth.appRole(role.roleId(), role.secretId()).atMount(role.mount()))
+                .clock(vault.clock()).checkInterval(Duration.ofMillis(10)).build())) {
+            VaultLease lease = (VaultLease) client.lease(engine + "/creds/app");
+            List<String> users = new ArrayList<>();
+            List<String> accessors = new ArrayList<>();
+            for (int step = 0; step < 6 * 6; step++) { // 6 hours; each token lives at most 2
+                vault.advance(Duration.ofMinutes(10));
+                await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
+                        .until(() -> lease.actAt().isAfter(vault.clock().instant())
+                                && client.session().state().map(s -> s.actAt().isAfter(vault.clock().instant())).orElse(false));
+                String user = lease.current().require("username").reveal();
+                assertThat(brokerUserStatus(user)).as("the current user exists at every moment").isEqualTo(200);
+                if (!users.contains(user)) {
+                    users.add(user);
+                }
+                String accessor = client.session().state().orElseThrow().accessor();
+                if (!accessors.contains(accessor)) {
+                    accessors.add(accessor);
+                }
+            }
+            assertThat(accessors).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(users).as("a new user under each new token").hasSizeGreaterThanOrEqualTo(accessors.size());
         }
     }
 }

@@ -92,4 +92,27 @@ class VaultOutageIT {
             assertThat(source.require("api-key").reveal()).isEqualTo("after");
         }
     }
+
+    @Test
+    void withoutFailFastAClientStartsWhileVaultIsAwayAndLogsInWhenItComesBack() throws IOException {
+        VaultTarget.AppRole role = vault.appRole(List.of(vault.policy(
+                "path \"" + mount + "/data/app/*\" { capabilities = [\"read\"] }")), "1h", "24h");
+        try (TcpGate gate = new TcpGate(vault.address())) {
+            gate.cut();
+            try (VaultClient client = VaultClient.connect(VaultSettings.builder(gate.address(),
+                            VaultAuth.appRole(role.roleId(), role.secretId()).atMount(role.mount()))
+                    .failFast(false).checkInterval(Duration.ofMillis(20))
+                    .retry(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10))).build())) {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN));
+
+                gate.restore();
+
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.UP));
+                assertThat(client.kv(mount).read("app/config").orElseThrow().get("api-key"))
+                        .map(Secret::reveal).contains("outage-key-1");
+            }
+        }
+    }
 }
