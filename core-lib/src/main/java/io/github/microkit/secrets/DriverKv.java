@@ -162,16 +162,21 @@ final class DriverKv implements KvV2 {
 
     @Override
     public int write(String path, Map<String, String> data) {
-        return write(path, data, -1);
+        return writeVersion(path, data, -1);
     }
 
     @Override
     public int write(String path, Map<String, String> data, int expectedVersion) {
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expectedVersion must be 0 (create only) or more, was " + expectedVersion);
+        }
+        return writeVersion(path, data, expectedVersion);
+    }
+
+    /** {@code expectedVersion} -1 means no check-and-set. */
+    private int writeVersion(String path, Map<String, String> data, int expectedVersion) {
         checkPath(path);
         Objects.requireNonNull(data, "data");
-        if (expectedVersion < -1) {
-            throw new IllegalArgumentException("expectedVersion must be 0 or more, was " + expectedVersion);
-        }
         Map<String, Object> values = new LinkedHashMap<>(data);
         values.values().forEach(v -> Objects.requireNonNull(v, "a value in data"));
         // a write is not idempotent without CAS: a retry after a lost answer would add a version; acceptable
@@ -222,7 +227,7 @@ final class DriverKv implements KvV2 {
     @Override
     public SecretSource source(String path) {
         checkPath(path);
-        return client.register(new VaultKvSource(this, path, client.settings()));
+        return client.kvSource(mount, path, () -> new VaultKvSource(this, path, client.settings()));
     }
 
     @Override

@@ -37,6 +37,7 @@ final class VaultLease implements LeasedSecret, Maintained {
     private volatile SecretAccessException failure;
     private volatile Instant failingSince;
     private volatile boolean closed;
+    private final Runnable stopListeningForLogins;
 
     VaultLease(String path, VaultSession session, VaultTransport transport, VaultSettings settings) {
         this.path = path;
@@ -46,7 +47,7 @@ final class VaultLease implements LeasedSecret, Maintained {
         synchronized (lock) {
             install(acquire());
         }
-        session.onLogin(state -> {
+        this.stopListeningForLogins = session.onLogin(state -> {
             // leases die with the token that obtained them: get new ones under the new token
             if (state.generation() != generation) {
                 replaceNext = true;
@@ -229,6 +230,11 @@ final class VaultLease implements LeasedSecret, Maintained {
     }
 
     @Override
+    public boolean finished() {
+        return closed;
+    }
+
+    @Override
     public void close() {
         Lease lease;
         synchronized (lock) {
@@ -238,6 +244,7 @@ final class VaultLease implements LeasedSecret, Maintained {
             closed = true;
             lease = current;
         }
+        stopListeningForLogins.run();
         try {
             session.call("revoke lease of " + path, token -> {
                 VaultTransport.Reply r = transport.send("PUT", "sys/leases/revoke", token.token(),

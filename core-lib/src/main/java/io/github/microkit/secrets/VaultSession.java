@@ -57,9 +57,10 @@ final class VaultSession {
         this.clock = settings.clock();
     }
 
-    /** Called after every new login (not after renewals) with the new state. */
-    void onLogin(Consumer<TokenState> listener) {
+    /** Called after every new login (not after renewals) with the new state; the handle removes it. */
+    Runnable onLogin(Consumer<TokenState> listener) {
         loginListeners.add(listener);
+        return () -> loginListeners.remove(listener);
     }
 
     Optional<TokenState> state() {
