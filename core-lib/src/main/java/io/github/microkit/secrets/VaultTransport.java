@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,6 +136,13 @@ final class VaultTransport {
     }
 
     SecretAccessException unreachable(String path, Exception cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                // not an outage to wait out but a trust problem: say so, and do not serve stale values for it
+                return SecretAccessException.vault(SecretAccessException.Reason.INVALID, address, path, 0,
+                        "TLS failed (" + t.getClass().getSimpleName() + "): check the CA certificate (VAULT_CACERT)", null);
+            }
+        }
         // the cause's message may hold a URL but never a token; keep only its type to be sure
         return SecretAccessException.vault(SecretAccessException.Reason.UNREACHABLE, address, path, 0,
                 cause.getClass().getSimpleName(), null);
