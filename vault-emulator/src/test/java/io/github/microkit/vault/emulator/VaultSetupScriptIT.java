@@ -124,6 +124,9 @@ class VaultSetupScriptIT {
         assertThat(meta.json().at("/data/current_version").asInt()).isEqualTo(1);
         assertThat(http.get("secret/data/microkit/producer", emulator.rootToken()).json().at("/data/data/hmac-key")
                 .asText()).isEqualTo(secretBefore);
+        Reply headers = http.get("sys/config/auditing/request-headers", emulator.rootToken());
+        assertThat(headers.json().at("/data/headers/x-request-id/hmac").asBoolean()).isFalse();
+        assertThat(headers.json().at("/data/headers/traceparent").isObject()).isTrue();
         assertThat(first.output()).doesNotContain(secretBefore).doesNotContain(emulator.rootToken() + "\"");
     }
 
