@@ -100,9 +100,9 @@ class VaultSetupScriptIT {
             c.abort();
         }
         // The driver renews with the lease id in the URL; the script's policy allows that too.
-        assertThat(vault(addr, token, 1).leases().renew(creds.getLeaseId(), 600).getRestResponse().getStatus())
+        assertThat(vault(addr, token, 1).sys().leases().renew(creds.getLeaseId(), 600).getRestResponse().getStatus())
                 .isEqualTo(200);
-        vault(addr, token, 1).leases().revoke(creds.getLeaseId());
+        vault(addr, token, 1).sys().leases().revoke(creds.getLeaseId());
         assertThat(RabbitMqCredentialsIT.managementStatus("/api/users/" + creds.getData().get("username")))
                 .isEqualTo(404);
         assertThat(Files.readString(dir.resolve("audit.log"))).contains("\"path\":\"rabbitmq/creds/producer\"")
