@@ -76,6 +76,8 @@ class VaultTransportTest {
         assertThat(seen).hasSize(1);
         assertThat(header(seen.get(0), "X-Vault-Request")).isEqualTo("true");
         assertThat(header(seen.get(0), "X-Request-Id")).isEqualTo(trace.traceId());
+        assertThat(TraceContext.parse(header(seen.get(0), "traceparent")))
+                .hasValueSatisfying(sent -> assertThat(sent.traceId()).isEqualTo(trace.traceId()));
     }
 
     @Test
@@ -88,6 +90,7 @@ class VaultTransportTest {
         assertThat(header(seen.get(0), "X-Vault-Request")).isEqualTo("true");
         assertThat(header(seen.get(0), "X-Request-Id")).isNotBlank()
                 .isNotEqualTo(header(seen.get(1), "X-Request-Id"));
+        assertThat(header(seen.get(0), "traceparent")).as("no trace, no traceparent").isNull();
     }
 
     @Test
