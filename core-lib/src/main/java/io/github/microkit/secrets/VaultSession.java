@@ -337,7 +337,9 @@ final class VaultSession {
                     .withFacts(facts);
         }
         if (s.expired(now)) {
-            return Health.degraded("Vault token expired; a new login is pending").withFacts(facts);
+            return settings.auth().canLogInAgain()
+                    ? Health.degraded("Vault token expired; a new login is pending").withFacts(facts)
+                    : Health.down("the given Vault token expired and cannot be replaced by a login").withFacts(facts);
         }
         return Health.up("logged in to Vault at " + transport.address()).withFacts(facts);
     }
