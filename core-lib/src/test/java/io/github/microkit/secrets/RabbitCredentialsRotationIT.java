@@ -156,4 +156,27 @@ class RabbitCredentialsRotationIT {
             assertThat(users).as("a new user under each new token").hasSizeGreaterThanOrEqualTo(accessors.size());
         }
     }
+
+    @Test
+    void aLeaseWhoseRenewalFailsKeepsItsValuesWithHealthDegradedAndRenewsWhenVaultIsBack() throws Exception {
+        try (TcpGate gate = new TcpGate(vault.address());
+             VaultClient client = VaultClient.connect(VaultSettings.builder(gate.address(),
+                             VaultAuth.token(vault.rootToken())).clock(vault.clock()).checkInterval(Duration.ofMillis(10))
+                     .retry(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10))).build())) {
+            VaultLease lease = (VaultLease) client.lease(engine + "/creds/app");
+            Lease first = lease.current();
+
+            gate.cut();
+            vault.advance(Duration.ofMinutes(45)); // past 2/3 of the hour: renewal is due
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED));
+            assertThat(lease.current().leaseId()).isEqualTo(first.leaseId());
+            assertThat(brokerUserStatus(first.require("username").reveal())).as("still valid").isEqualTo(200);
+
+            gate.restore();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.UP));
+            assertThat(lease.current().expiresAt()).as("renewed").isAfter(first.expiresAt());
+        }
+    }
 }

@@ -115,4 +115,31 @@ class VaultOutageIT {
             }
         }
     }
+
+    @Test
+    void whileVaultIsSealedCachedValuesAreServedAndHealthSaysDegradedUntilItIsUnsealed() {
+        vault.requireEmulator("sealing a real Vault needs its unseal keys");
+        MovableClock clock = new MovableClock();
+        try (VaultClient client = VaultClient.connect(VaultSettings.builder(vault.address(),
+                        VaultAuth.token(vault.rootToken())).clock(clock).checkInterval(Duration.ofMillis(20))
+                .refreshInterval(Duration.ofMinutes(1)).maxStaleness(Duration.ofMinutes(10))
+                .retry(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10))).build())) {
+            SecretSource source = client.kv(mount).source("app/config");
+            source.require("api-key");
+            vault.emulator().seal();
+            try {
+                clock.advance(Duration.ofMinutes(2));
+                assertThat(source.require("api-key").reveal()).isEqualTo("outage-key-1");
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    var health = client.healthCheck().check();
+                    assertThat(health.status()).isEqualTo(HealthStatus.DEGRADED);
+                    assertThat(health.detail()).contains("sealed");
+                });
+            } finally {
+                vault.emulator().unseal();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.UP));
+        }
+    }
 }
