@@ -57,6 +57,19 @@ class VaultKvContractIT {
     }
 
     @Test
+    void aMountSeveralSegmentsDeepGetsDataInsertedAfterTheWholeMount() {
+        String nested = vault.nestedKvMount();
+        KvV2 kv = admin.kv(nested);
+        kv.write("app/deep", Map.of("k", "deep-value"));
+
+        assertThat(kv.read("app/deep").orElseThrow().get("k")).map(Secret::reveal).contains("deep-value");
+        // the same secret seen through the raw API: data/ sits after the mount, not after its first segment
+        assertThat(vault.root("GET", nested + "/data/app/deep", null).body().path("data").path("data").path("k").asText())
+                .isEqualTo("deep-value");
+        assertThat(kv.metadata("app/deep").orElseThrow().currentVersion()).isEqualTo(1);
+    }
+
+    @Test
     void checkAndSetWritesOnlyOverTheExpectedVersion() {
         KvV2 kv = admin.kv(mount);
         assertThat(kv.write("app/cas", Map.of("k", "a"), 0)).isEqualTo(1);

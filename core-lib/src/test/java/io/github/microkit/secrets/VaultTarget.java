@@ -142,6 +142,14 @@ final class VaultTarget implements AutoCloseable {
         return mount;
     }
 
+    /** A fresh KV v2 mount two segments deep ({@code team/kv}-like), removed again on close. */
+    String nestedKvMount() {
+        String mount = unique("mk-team") + "/kv";
+        root("POST", "sys/mounts/" + mount, Map.of("type", "kv", "options", Map.of("version", "2")));
+        cleanup.add("sys/mounts/" + mount);
+        return mount;
+    }
+
     /** An ACL policy, removed again on close. */
     String policy(String hcl) {
         String name = unique("mk-policy");
