@@ -105,7 +105,7 @@ final class DriverKv implements KvV2 {
         int version = metadata.path("version").asInt(0);
         if (status == 200 && data.isObject()) {
             Map<String, Secret> values = new HashMap<>();
-            data.fields().forEachRemaining(f -> values.put(f.getKey(),
+            data.properties().forEach(f -> values.put(f.getKey(),
                     Secret.of(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString())));
             return KvReadResult.found(new KvSecret(mount, path, version, instant(metadata.path("created_time")), values));
         }
@@ -148,7 +148,7 @@ final class DriverKv implements KvV2 {
             }
             JsonNode d = reply.body().path("data");
             Map<Integer, KvMetadata.Version> versions = new LinkedHashMap<>();
-            d.path("versions").fields().forEachRemaining(f -> {
+            d.path("versions").properties().forEach(f -> {
                 int v = Integer.parseInt(f.getKey());
                 versions.put(v, new KvMetadata.Version(v, instant(f.getValue().path("created_time")),
                         instant(f.getValue().path("deletion_time")), f.getValue().path("destroyed").asBoolean(false)));

@@ -78,7 +78,7 @@ final class VaultLease implements LeasedSecret, Maintained {
                         status, "the answer carries no lease: is this a dynamic secret?", null);
             }
             Map<String, Secret> data = new HashMap<>();
-            body.path("data").fields().forEachRemaining(f -> data.put(f.getKey(),
+            body.path("data").properties().forEach(f -> data.put(f.getKey(),
                     Secret.of(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString())));
             Instant now = clock.instant();
             Duration duration = Duration.ofSeconds(body.path("lease_duration").asLong(0));

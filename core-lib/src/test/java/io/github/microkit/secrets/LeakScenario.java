@@ -72,6 +72,7 @@ final class LeakScenario {
         }
     }
 
+    @SuppressWarnings("try") // the trace scope is used for its side effect
     private static void run() throws Exception {
         VaultEmulatorExtension extension = VaultEmulatorExtension.create();
         extension.beforeAll(null); // no JUnit here: the extension's start ignores its context

@@ -26,6 +26,7 @@ class VaultAuditIT {
     Path dir;
 
     @Test
+    @SuppressWarnings("try") // the scope is used for its side effect: the current trace
     void everyRequestCarriesTheTraceIdSoTheReadCanBeFoundInTheAuditLog() throws Exception {
         try (VaultTarget vault = VaultTarget.of(VAULT)) {
             vault.requireEmulator("reads the audit file, which a real Vault writes on its own host");

@@ -67,6 +67,7 @@ class VaultTransportTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used for its side effect: the current trace
     void driverCallsCarryVaultRequestAndTheCurrentTraceIdAsRequestId() throws Exception {
         TraceContext trace = TraceContext.newRoot();
         try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
