@@ -69,11 +69,16 @@ final class VaultSession {
 
     /** The current token, logging in first if there is none or it has expired. */
     TokenState token() {
+        return token(true);
+    }
+
+    /** @param retry false inside a caller's own retry loop, so that retries do not multiply */
+    private TokenState token(boolean retry) {
         TokenState current = state;
         if (current != null && !current.expired(clock.instant())) {
             return current;
         }
-        return logIn(current == null ? -1 : current.generation());
+        return logIn(current == null ? -1 : current.generation(), retry);
     }
 
     /**
@@ -81,6 +86,10 @@ final class VaultSession {
      * the same dead token all end up with the one new token, and Vault sees one login.
      */
     TokenState logIn(long seen) {
+        return logIn(seen, true);
+    }
+
+    private TokenState logIn(long seen, boolean retry) {
         synchronized (loginLock) {
             if (closed) {
                 throw SecretAccessException.vault(SecretAccessException.Reason.INVALID, transport.address(),
@@ -97,7 +106,7 @@ final class VaultSession {
             }
             TokenState fresh;
             try {
-                fresh = transport.retrying("login", this::loginOnce);
+                fresh = retry ? transport.retrying("login", this::loginOnce) : loginOnce();
             } catch (SecretAccessException e) {
                 throw recordFailure(e);
             }
@@ -265,7 +274,7 @@ final class VaultSession {
     <T> T call(String what, TokenCall<T> call) {
         try {
             T result = transport.retrying(what, () -> {
-                TokenState s = token();
+                TokenState s = token(false);
                 try {
                     return call.run(s);
                 } catch (SecretAccessException e) {
@@ -273,7 +282,7 @@ final class VaultSession {
                         throw e;
                     }
                     LOG.info("Vault token (accessor {}) was rejected: logging in again", s.accessor());
-                    return call.run(logIn(s.generation()));
+                    return call.run(logIn(s.generation(), false));
                 }
             });
             recordSuccess();
