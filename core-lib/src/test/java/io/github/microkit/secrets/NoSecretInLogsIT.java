@@ -46,7 +46,9 @@ class NoSecretInLogsIT {
         // the capture covers every channel and level: stdout, stderr, JUL at FINE, slf4j at TRACE
         assertThat(log).contains("marker:stdout", "marker:stderr", "marker:jul", "marker:slf4j-trace");
         assertThat(log).contains("DEBUG io.github.microkit.secrets").contains("Vault login")
-                .contains("step 'forbidden read' failed").contains("rotated from");
+                .contains("step 'forbidden read' failed", "step 'cas mismatch' failed", "step 'read after revocation' done",
+                        "step 'sealed read' failed", "step 'stale read' done", "step 'too stale read' failed",
+                        "step 'rejected login' failed", "step 'given token that is not valid' failed", "rotated from");
         List<String> secrets = Files.readAllLines(values, StandardCharsets.UTF_8).stream()
                 .filter(v -> !v.isBlank()).toList();
         assertThat(secrets).as("values the run used").hasSizeGreaterThan(10);
