@@ -105,7 +105,7 @@ final class DriverKv implements KvV2 {
         int version = metadata.path("version").asInt(0);
         if (status == 200 && data.isObject()) {
             Map<String, Secret> values = new HashMap<>();
-            data.fields().forEachRemaining(f -> values.put(f.getKey(),
+            data.properties().forEach(f -> values.put(f.getKey(),
                     Secret.of(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString())));
             return KvReadResult.found(new KvSecret(mount, path, version, instant(metadata.path("created_time")), values));
         }
@@ -148,7 +148,7 @@ final class DriverKv implements KvV2 {
             }
             JsonNode d = reply.body().path("data");
             Map<Integer, KvMetadata.Version> versions = new LinkedHashMap<>();
-            d.path("versions").fields().forEachRemaining(f -> {
+            d.path("versions").properties().forEach(f -> {
                 int v = Integer.parseInt(f.getKey());
                 versions.put(v, new KvMetadata.Version(v, instant(f.getValue().path("created_time")),
                         instant(f.getValue().path("deletion_time")), f.getValue().path("destroyed").asBoolean(false)));
@@ -162,16 +162,21 @@ final class DriverKv implements KvV2 {
 
     @Override
     public int write(String path, Map<String, String> data) {
-        return write(path, data, -1);
+        return writeVersion(path, data, -1);
     }
 
     @Override
     public int write(String path, Map<String, String> data, int expectedVersion) {
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expectedVersion must be 0 (create only) or more, was " + expectedVersion);
+        }
+        return writeVersion(path, data, expectedVersion);
+    }
+
+    /** {@code expectedVersion} -1 means no check-and-set. */
+    private int writeVersion(String path, Map<String, String> data, int expectedVersion) {
         checkPath(path);
         Objects.requireNonNull(data, "data");
-        if (expectedVersion < -1) {
-            throw new IllegalArgumentException("expectedVersion must be 0 or more, was " + expectedVersion);
-        }
         Map<String, Object> values = new LinkedHashMap<>(data);
         values.values().forEach(v -> Objects.requireNonNull(v, "a value in data"));
         // a write is not idempotent without CAS: a retry after a lost answer would add a version; acceptable
@@ -222,7 +227,7 @@ final class DriverKv implements KvV2 {
     @Override
     public SecretSource source(String path) {
         checkPath(path);
-        return client.register(new VaultKvSource(this, path, client.settings()));
+        return client.kvSource(mount, path, () -> new VaultKvSource(this, path, client.settings()));
     }
 
     @Override

@@ -27,11 +27,17 @@ final class EnvironmentSource implements SecretSource {
         Objects.requireNonNull(name, "name");
         String variable = variableName(name);
         String direct = variables.get(variable);
+        String file = variables.get(variable + "_FILE");
+        boolean hasFile = file != null && !file.isBlank();
         if (direct != null && !direct.isEmpty()) {
+            if (hasFile) {
+                // as EnvConfig: which one wins would be a guess
+                throw SecretAccessException.of(SecretAccessException.Reason.INVALID, describe(), name,
+                        variable + " and " + variable + "_FILE are both set: set only one of them");
+            }
             return Optional.of(Secret.of(name, direct));
         }
-        String file = variables.get(variable + "_FILE");
-        if (file == null || file.isBlank()) {
+        if (!hasFile) {
             return Optional.empty();
         }
         try {

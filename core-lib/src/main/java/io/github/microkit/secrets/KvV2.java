@@ -40,6 +40,7 @@ public interface KvV2 {
      * The keys of the secret at {@code path} as a {@link SecretSource}: read once per refresh interval and,
      * while Vault is unreachable, sealed or failing, served from the last good read up to the configured
      * staleness (health DEGRADED meanwhile); refreshed in the background, so it recovers by itself.
+     * Asking again for the same mount and path returns the same source (one cache, one refresh).
      */
     SecretSource source(String path);
 }

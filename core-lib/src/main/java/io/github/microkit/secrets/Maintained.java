@@ -13,6 +13,11 @@ interface Maintained {
     /** A short name for health facts, never a value. */
     String name();
 
+    /** True once it has nothing more to do (a closed lease): the client then forgets it. */
+    default boolean finished() {
+        return false;
+    }
+
     /** Stops; a lease revokes itself. */
     default void stop() {
     }

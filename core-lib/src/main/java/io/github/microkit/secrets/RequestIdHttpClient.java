@@ -41,9 +41,12 @@ final class RequestIdHttpClient extends HttpClient {
 
     HttpRequest decorate(HttpRequest request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request,
-                (name, value) -> !name.equalsIgnoreCase(header) && !name.equalsIgnoreCase("X-Vault-Request"));
+                (name, value) -> !name.equalsIgnoreCase(header) && !name.equalsIgnoreCase("X-Vault-Request")
+                        && !name.equalsIgnoreCase(TraceContext.TRACEPARENT));
         builder.header("X-Vault-Request", "true");
         builder.header(header, request.headers().firstValue(header).orElseGet(RequestIdHttpClient::currentRequestId));
+        // the W3C header too, for a Vault behind a tracing proxy and for audit setups that record it
+        CurrentTrace.get().ifPresent(trace -> builder.header(TraceContext.TRACEPARENT, trace.newChild().traceparent()));
         return builder.build();
     }
 

@@ -55,9 +55,18 @@ public final class RotatingCredentialsProvider implements CredentialsProvider {
         return (from != null ? from : lease.current()).require(passwordKey).reveal();
     }
 
-    /** Until the current lease ends if not renewed; the client renews or replaces it well before. */
+    /**
+     * Null, meaning "does not expire" to amqp-client: its refresh service exists for OAuth 2 tokens, which it
+     * pushes into the open connection with update-secret; a rotated RabbitMQ user is a different user, which
+     * only a new connection can use. The lease's own end is {@link #leaseRemaining()}.
+     */
     @Override
     public Duration getTimeBeforeExpiration() {
+        return null;
+    }
+
+    /** How long the current lease's values still work if Vault stopped renewing them now. */
+    public Duration leaseRemaining() {
         return lease.current().remaining(clock.instant());
     }
 

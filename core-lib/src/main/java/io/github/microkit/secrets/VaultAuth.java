@@ -22,12 +22,41 @@ public final class VaultAuth {
     private final String role;
     private final Supplier<Secret> credential;
     private final String describe;
+    private final String mount;
+    private final boolean rereadable;
 
-    private VaultAuth(Method method, String role, Supplier<Secret> credential, String describe) {
+    private VaultAuth(Method method, String role, Supplier<Secret> credential, String describe, boolean rereadable) {
+        this(method, role, credential, describe, method == Method.KUBERNETES ? "kubernetes" : "approle", rereadable);
+    }
+
+    private VaultAuth(Method method, String role, Supplier<Secret> credential, String describe, String mount,
+            boolean rereadable) {
         this.method = method;
         this.role = role;
         this.credential = credential;
         this.describe = describe;
+        this.mount = mount;
+        this.rereadable = rereadable;
+    }
+
+    /**
+     * The same method at another mount path: {@code auth/<mount>/login} instead of the default
+     * {@code auth/approle/login} or {@code auth/kubernetes/login} (e.g. one Kubernetes mount per cluster).
+     */
+    public VaultAuth atMount(String mount) {
+        Objects.requireNonNull(mount, "mount");
+        if (method == Method.TOKEN) {
+            throw new IllegalArgumentException("token auth has no login mount");
+        }
+        if (!mount.matches("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")) {
+            throw new IllegalArgumentException("an auth mount is like 'approle' or 'k8s/cluster-a', was " + mount);
+        }
+        return new VaultAuth(method, role, credential, describe + " at auth/" + mount, mount, rereadable);
+    }
+
+    /** The auth mount path without {@code auth/}. */
+    String mount() {
+        return mount;
     }
 
     /**
@@ -36,20 +65,20 @@ public final class VaultAuth {
      */
     public static VaultAuth token(Secret token) {
         Objects.requireNonNull(token, "token");
-        return new VaultAuth(Method.TOKEN, null, () -> token, "token");
+        return new VaultAuth(Method.TOKEN, null, () -> token, "token", false);
     }
 
     /** A token read from a file at each login, e.g. the sink file of a Vault Agent that keeps it fresh. */
     public static VaultAuth tokenFile(Path file) {
         Objects.requireNonNull(file, "file");
-        return new VaultAuth(Method.TOKEN, null, () -> readFile(file, "vault-token"), "token from file " + file);
+        return new VaultAuth(Method.TOKEN, null, () -> readFile(file, "vault-token"), "token from file " + file, true);
     }
 
     /** AppRole with a secret id given as a value (e.g. {@code VAULT_SECRET_ID}). */
     public static VaultAuth appRole(String roleId, Secret secretId) {
         Objects.requireNonNull(roleId, "roleId");
         Objects.requireNonNull(secretId, "secretId");
-        return new VaultAuth(Method.APPROLE, roleId, () -> secretId, "approle");
+        return new VaultAuth(Method.APPROLE, roleId, () -> secretId, "approle", true);
     }
 
     /** AppRole with the secret id read from a file at each login (a response-wrapped or rotated secret id). */
@@ -57,7 +86,7 @@ public final class VaultAuth {
         Objects.requireNonNull(roleId, "roleId");
         Objects.requireNonNull(secretIdFile, "secretIdFile");
         return new VaultAuth(Method.APPROLE, roleId, () -> readFile(secretIdFile, "secret-id"),
-                "approle (secret id from file " + secretIdFile + ")");
+                "approle (secret id from file " + secretIdFile + ")", true);
     }
 
     /** Kubernetes auth with the pod's own service-account token, from {@link #DEFAULT_K8S_TOKEN_FILE}. */
@@ -73,7 +102,7 @@ public final class VaultAuth {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(serviceAccountTokenFile, "serviceAccountTokenFile");
         return new VaultAuth(Method.KUBERNETES, role, () -> readFile(serviceAccountTokenFile, "service-account-token"),
-                "kubernetes role " + role + " (token file " + serviceAccountTokenFile + ")");
+                "kubernetes role " + role + " (token file " + serviceAccountTokenFile + ")", true);
     }
 
     Method method() {
@@ -89,9 +118,9 @@ public final class VaultAuth {
         return credential.get();
     }
 
-    /** Whether a new login is possible once the token expires (not for a given token). */
+    /** Whether a new login is possible once the token expires: not for a token given as a value. */
     boolean canLogInAgain() {
-        return method != Method.TOKEN || !describe.equals("token");
+        return rereadable;
     }
 
     /** Whether microkit obtained the token itself and so revokes it on close. */

@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ public final class VaultClient implements AutoCloseable {
     private final VaultTransport transport;
     private final VaultSession session;
     private final List<Maintained> maintained = new CopyOnWriteArrayList<>();
+    private final Map<String, SecretSource> kvSources = new ConcurrentHashMap<>();
     private final ScheduledExecutorService background;
 
     private VaultClient(VaultSettings settings) {
@@ -117,6 +120,11 @@ public final class VaultClient implements AutoCloseable {
         };
     }
 
+    /** For tests in this package that look at the token's state. */
+    VaultSession session() {
+        return session;
+    }
+
     VaultSettings settings() {
         return settings;
     }
@@ -126,10 +134,16 @@ public final class VaultClient implements AutoCloseable {
         return item;
     }
 
+    /** One cached source per mount and path, however often it is asked for. */
+    SecretSource kvSource(String mount, String path, Supplier<VaultKvSource> create) {
+        return kvSources.computeIfAbsent(mount + "\u0000" + path, k -> register(create.get()));
+    }
+
     /** One background step; also run by tests that move the clock. */
     void maintain() {
         try {
             session.maintain();
+            maintained.removeIf(Maintained::finished);
             for (Maintained m : maintained) {
                 m.maintain();
             }

@@ -30,9 +30,12 @@ final class VaultKvSource implements SecretSource, Maintained {
     private final Clock clock;
     private final Object refreshLock = new Object();
 
+    private final Duration retryPause;
+
     private volatile Entry entry;
     private volatile SecretAccessException failure;
     private volatile Instant failingSince;
+    private volatile Instant retryNotBefore = Instant.MIN;
 
     VaultKvSource(DriverKv kv, String path, VaultSettings settings) {
         this.kv = kv;
@@ -40,6 +43,10 @@ final class VaultKvSource implements SecretSource, Maintained {
         this.refresh = settings.refreshInterval();
         this.maxStaleness = settings.maxStaleness();
         this.clock = settings.clock();
+        // after a failed refresh, reads serve the cache without asking again for a moment: a read must not
+        // pay a connect timeout each time while Vault is away, and a recovering Vault is not stampeded
+        this.retryPause = settings.checkInterval().compareTo(Duration.ofSeconds(1)) > 0
+                ? settings.checkInterval() : Duration.ofSeconds(1);
     }
 
     @Override
@@ -48,7 +55,14 @@ final class VaultKvSource implements SecretSource, Maintained {
         Entry e = entry;
         Instant now = clock.instant();
         if (e == null || !now.isBefore(e.fetchedAt().plus(refresh))) {
-            e = refreshNow(e, now);
+            SecretAccessException failed = failure;
+            if (failed != null && failed.reason().isTransient() && now.isBefore(retryNotBefore)) {
+                if (e == null || now.isAfter(e.fetchedAt().plus(maxStaleness))) {
+                    throw failed;
+                }
+            } else {
+                e = refreshNow(e, now);
+            }
         }
         return e.result().secret().flatMap(s -> s.get(name));
     }
@@ -76,6 +90,7 @@ final class VaultKvSource implements SecretSource, Maintained {
                     failingSince = now;
                 }
                 failure = e;
+                retryNotBefore = clock.instant().plus(retryPause);
                 if (e.reason().isTransient() && current != null
                         && !now.isAfter(current.fetchedAt().plus(maxStaleness))) {
                     LOG.warn("Vault KV {}/{}: {}; serving the value read at {} (stale for at most {})", kv.mount(),
@@ -91,7 +106,7 @@ final class VaultKvSource implements SecretSource, Maintained {
     public void maintain() {
         Entry e = entry;
         Instant now = clock.instant();
-        if (e != null && !now.isBefore(e.fetchedAt().plus(refresh))) {
+        if (e != null && !now.isBefore(e.fetchedAt().plus(refresh)) && !now.isBefore(retryNotBefore)) {
             try {
                 refreshNow(e, now);
             } catch (SecretAccessException ex) {

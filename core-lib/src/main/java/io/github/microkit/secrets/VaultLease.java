@@ -37,6 +37,7 @@ final class VaultLease implements LeasedSecret, Maintained {
     private volatile SecretAccessException failure;
     private volatile Instant failingSince;
     private volatile boolean closed;
+    private final Runnable stopListeningForLogins;
 
     VaultLease(String path, VaultSession session, VaultTransport transport, VaultSettings settings) {
         this.path = path;
@@ -46,7 +47,7 @@ final class VaultLease implements LeasedSecret, Maintained {
         synchronized (lock) {
             install(acquire());
         }
-        session.onLogin(state -> {
+        this.stopListeningForLogins = session.onLogin(state -> {
             // leases die with the token that obtained them: get new ones under the new token
             if (state.generation() != generation) {
                 replaceNext = true;
@@ -77,7 +78,7 @@ final class VaultLease implements LeasedSecret, Maintained {
                         status, "the answer carries no lease: is this a dynamic secret?", null);
             }
             Map<String, Secret> data = new HashMap<>();
-            body.path("data").fields().forEachRemaining(f -> data.put(f.getKey(),
+            body.path("data").properties().forEach(f -> data.put(f.getKey(),
                     Secret.of(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString())));
             Instant now = clock.instant();
             Duration duration = Duration.ofSeconds(body.path("lease_duration").asLong(0));
@@ -95,6 +96,11 @@ final class VaultLease implements LeasedSecret, Maintained {
         actAt = session.nextAction(acquired.lease().issuedAt(), acquired.duration());
         LOG.info("Vault lease {} for {} obtained: {}s, renewable {}", acquired.lease().leaseId(), path,
                 acquired.duration().toSeconds(), acquired.lease().renewable());
+    }
+
+    /** When the next renewal or replacement is due, on the client's clock (for tests). */
+    Instant actAt() {
+        return actAt;
     }
 
     @Override
@@ -224,6 +230,11 @@ final class VaultLease implements LeasedSecret, Maintained {
     }
 
     @Override
+    public boolean finished() {
+        return closed;
+    }
+
+    @Override
     public void close() {
         Lease lease;
         synchronized (lock) {
@@ -233,6 +244,7 @@ final class VaultLease implements LeasedSecret, Maintained {
             closed = true;
             lease = current;
         }
+        stopListeningForLogins.run();
         try {
             session.call("revoke lease of " + path, token -> {
                 VaultTransport.Reply r = transport.send("PUT", "sys/leases/revoke", token.token(),

@@ -25,6 +25,8 @@ final class VaultSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(VaultSession.class);
     private static final String SELF = "auth/token/lookup-self";
+    /** How long the background thread waits after a rejected login before it tries once more. */
+    static final Duration REJECTED_LOGIN_PAUSE = Duration.ofMinutes(1);
 
     /** An immutable view of the current token. {@code expiresAt} is empty for a token that never expires. */
     record TokenState(Secret token, long generation, Instant obtainedAt, Duration loginTtl, boolean renewable,
@@ -55,9 +57,10 @@ final class VaultSession {
         this.clock = settings.clock();
     }
 
-    /** Called after every new login (not after renewals) with the new state. */
-    void onLogin(Consumer<TokenState> listener) {
+    /** Called after every new login (not after renewals) with the new state; the handle removes it. */
+    Runnable onLogin(Consumer<TokenState> listener) {
         loginListeners.add(listener);
+        return () -> loginListeners.remove(listener);
     }
 
     Optional<TokenState> state() {
@@ -66,11 +69,16 @@ final class VaultSession {
 
     /** The current token, logging in first if there is none or it has expired. */
     TokenState token() {
+        return token(true);
+    }
+
+    /** @param retry false inside a caller's own retry loop, so that retries do not multiply */
+    private TokenState token(boolean retry) {
         TokenState current = state;
         if (current != null && !current.expired(clock.instant())) {
             return current;
         }
-        return logIn(current == null ? -1 : current.generation());
+        return logIn(current == null ? -1 : current.generation(), retry);
     }
 
     /**
@@ -78,6 +86,10 @@ final class VaultSession {
      * the same dead token all end up with the one new token, and Vault sees one login.
      */
     TokenState logIn(long seen) {
+        return logIn(seen, true);
+    }
+
+    private TokenState logIn(long seen, boolean retry) {
         synchronized (loginLock) {
             if (closed) {
                 throw SecretAccessException.vault(SecretAccessException.Reason.INVALID, transport.address(),
@@ -94,7 +106,7 @@ final class VaultSession {
             }
             TokenState fresh;
             try {
-                fresh = transport.retrying("login", this::loginOnce);
+                fresh = retry ? transport.retrying("login", this::loginOnce) : loginOnce();
             } catch (SecretAccessException e) {
                 throw recordFailure(e);
             }
@@ -120,9 +132,9 @@ final class VaultSession {
         try {
             switch (auth.method()) {
                 case APPROLE:
-                    return fromAuth(transport.driver(null, 1, 1).auth().loginByAppRole(auth.role(), credential.reveal()), now);
+                    return fromAuth(transport.driver(null, 1, 1).auth().loginByAppRole(auth.mount(), auth.role(), credential.reveal()), now);
                 case KUBERNETES:
-                    return fromAuth(transport.driver(null, 1, 1).auth().loginByKubernetes(auth.role(), credential.reveal()), now);
+                    return fromAuth(transport.driver(null, 1, 1).auth().loginByKubernetes(auth.role(), credential.reveal(), "auth/" + auth.mount()), now);
                 default: {
                     LookupResponse self = transport.driver(credential, 1, 1).auth().lookupSelf();
                     Duration ttl = Duration.ofSeconds(self.getTTL());
@@ -175,6 +187,13 @@ final class VaultSession {
         Instant now = clock.instant();
         try {
             if (current == null) {
+                SecretAccessException failed = lastFailure;
+                // a rejected login is not retried at the check interval: the same credential gets the same
+                // answer; try again after a pause, in case the secret id or token file was replaced
+                if (failed != null && failed.reason() == SecretAccessException.Reason.LOGIN_REJECTED
+                        && now.isBefore(lastFailureAt.plus(REJECTED_LOGIN_PAUSE))) {
+                    return;
+                }
                 logIn(-1);
                 return;
             }
@@ -255,7 +274,7 @@ final class VaultSession {
     <T> T call(String what, TokenCall<T> call) {
         try {
             T result = transport.retrying(what, () -> {
-                TokenState s = token();
+                TokenState s = token(false);
                 try {
                     return call.run(s);
                 } catch (SecretAccessException e) {
@@ -263,7 +282,7 @@ final class VaultSession {
                         throw e;
                     }
                     LOG.info("Vault token (accessor {}) was rejected: logging in again", s.accessor());
-                    return call.run(logIn(s.generation()));
+                    return call.run(logIn(s.generation(), false));
                 }
             });
             recordSuccess();
@@ -308,21 +327,28 @@ final class VaultSession {
             facts.put("accessor", s.accessor());
             s.expiresAt().ifPresent(e -> facts.put("tokenExpiresAt", e.toString()));
         }
+        String reason = failure == null ? "" : failure.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         if (failure != null) {
             facts.put("lastFailure", failure.reason().name());
             facts.put("failingSince", String.valueOf(lastFailureAt));
-            if (!failure.reason().isTransient()) {
-                return Health.down("Vault " + failure.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                        + " at " + transport.address()).withFacts(facts);
-            }
-            return Health.degraded("Vault " + failure.reason().name().toLowerCase(java.util.Locale.ROOT)
-                    + " at " + transport.address() + "; serving cached values").withFacts(facts);
         }
         if (s == null) {
-            return Health.down("not logged in to Vault at " + transport.address()).withFacts(facts);
+            // nothing was ever obtained, so nothing can be served
+            return Health.down("not logged in to Vault at " + transport.address()
+                    + (failure == null ? "" : ": " + reason)).withFacts(facts);
+        }
+        if (failure != null) {
+            if (!failure.reason().isTransient()) {
+                return Health.down("Vault " + reason + " at " + transport.address()).withFacts(facts);
+            }
+            // still ready: cached values and leases report on their own whether they can still be served
+            return Health.degraded("Vault " + reason + " at " + transport.address() + " since " + lastFailureAt)
+                    .withFacts(facts);
         }
         if (s.expired(now)) {
-            return Health.degraded("Vault token expired; a new login is pending").withFacts(facts);
+            return settings.auth().canLogInAgain()
+                    ? Health.degraded("Vault token expired; a new login is pending").withFacts(facts)
+                    : Health.down("the given Vault token expired and cannot be replaced by a login").withFacts(facts);
         }
         return Health.up("logged in to Vault at " + transport.address()).withFacts(facts);
     }

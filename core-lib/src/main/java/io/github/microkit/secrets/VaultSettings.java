@@ -1,14 +1,23 @@
 package io.github.microkit.secrets;
 
 import io.github.microkit.config.EnvConfig;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Immutable settings of a {@link VaultClient}. Start from {@link #builder(URI, VaultAuth)} (safe defaults),
@@ -29,6 +38,7 @@ public final class VaultSettings {
     private final boolean failFast;
     private final String requestIdHeader;
     private final Clock clock;
+    private final SSLContext sslContext;
 
     private VaultSettings(Builder b) {
         this.address = b.address;
@@ -44,6 +54,7 @@ public final class VaultSettings {
         this.failFast = b.failFast;
         this.requestIdHeader = b.requestIdHeader;
         this.clock = b.clock;
+        this.sslContext = b.sslContext;
     }
 
     /** Defaults: timeouts 2 s / 5 s, {@link RetryPolicy#defaults()}, renewal at 2/3 of a TTL with 10% jitter,
@@ -66,6 +77,7 @@ public final class VaultSettings {
         b.failFast = base.failFast;
         b.requestIdHeader = base.requestIdHeader;
         b.clock = base.clock;
+        b.sslContext = base.sslContext;
         return b;
     }
 
@@ -103,7 +115,16 @@ public final class VaultSettings {
                 break;
             }
         }
-        return Optional.of(builder(address.get(), auth).build());
+        Builder builder = builder(address.get(), auth);
+        Optional<String> caCert = env.optional("VAULT_CACERT");
+        if (caCert.isPresent()) {
+            try {
+                builder.caCertificate(Path.of(caCert.get()));
+            } catch (IllegalArgumentException e) {
+                env.problem("VAULT_CACERT names " + caCert.get() + ", which " + e.getMessage());
+            }
+        }
+        return Optional.of(builder.build());
     }
 
     public URI address() {
@@ -160,6 +181,11 @@ public final class VaultSettings {
         return clock;
     }
 
+    /** The TLS context for an https address; empty means the JDK's default trust store. */
+    public Optional<SSLContext> sslContext() {
+        return Optional.ofNullable(sslContext);
+    }
+
     @Override
     public String toString() {
         return "VaultSettings[address=" + address + ", auth=" + auth + ", failFast=" + failFast + ", refresh="
@@ -181,6 +207,7 @@ public final class VaultSettings {
         private boolean failFast = true;
         private String requestIdHeader = "X-Request-Id";
         private Clock clock = Clock.systemUTC();
+        private SSLContext sslContext;
 
         private Builder(URI address, VaultAuth auth) {
             address(address);
@@ -278,6 +305,39 @@ public final class VaultSettings {
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
+        }
+
+        /** TLS for an https Vault, e.g. with a client certificate; the default trusts the JDK's CAs. */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
+        /**
+         * Trusts the CA certificates in a PEM file (like {@code VAULT_CACERT} for the vault CLI) instead of the
+         * JDK's: production Vault usually has a certificate from a private CA.
+         */
+        public Builder caCertificate(Path pemFile) {
+            Objects.requireNonNull(pemFile, "pemFile");
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+                trust.load(null, null);
+                int n = 0;
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("vault-ca-" + n++, c);
+                }
+                if (n == 0) {
+                    throw new IllegalArgumentException("holds no PEM certificate");
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, tmf.getTrustManagers(), null);
+                this.sslContext = context;
+                return this;
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot be read as PEM certificates (" + e.getClass().getSimpleName() + ")");
+            }
         }
 
         public VaultSettings build() {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +51,13 @@ final class VaultTransport {
         this.settings = settings;
         this.address = settings.address().toString();
         this.requestTimeoutSeconds = (int) Math.max(1, (settings.requestTimeout().toMillis() + 999) / 1000);
-        this.http = new RequestIdHttpClient(HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 // HTTP/1.1 as the driver's own default: Vault Agent's proxy does not speak h2c
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout())
-                .build(), settings.requestIdHeader());
+                .connectTimeout(settings.connectTimeout());
+        // a client given to the driver takes over TLS from it: the trust settings must be here
+        settings.sslContext().ifPresent(builder::sslContext);
+        this.http = new RequestIdHttpClient(builder.build(), settings.requestIdHeader());
     }
 
     String address() {
@@ -133,6 +136,13 @@ final class VaultTransport {
     }
 
     SecretAccessException unreachable(String path, Exception cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                // not an outage to wait out but a trust problem: say so, and do not serve stale values for it
+                return SecretAccessException.vault(SecretAccessException.Reason.INVALID, address, path, 0,
+                        "TLS failed (" + t.getClass().getSimpleName() + "): check the CA certificate (VAULT_CACERT)", null);
+            }
+        }
         // the cause's message may hold a URL but never a token; keep only its type to be sure
         return SecretAccessException.vault(SecretAccessException.Reason.UNREACHABLE, address, path, 0,
                 cause.getClass().getSimpleName(), null);

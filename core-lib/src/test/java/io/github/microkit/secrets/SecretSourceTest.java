@@ -38,6 +38,18 @@ class SecretSourceTest {
     }
 
     @Test
+    void aVariableSetBothDirectlyAndAsAFileIsRefusedRatherThanGuessed() throws IOException {
+        Path file = Files.writeString(dir.resolve("pw"), "file-pw");
+        SecretSource env = SecretSource.environment(Map.of("PASSWORD", "direct-pw", "PASSWORD_FILE", file.toString()));
+
+        assertThatThrownBy(() -> env.find("password"))
+                .isInstanceOfSatisfying(SecretAccessException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(SecretAccessException.Reason.INVALID);
+                    assertThat(e.getMessage()).contains("PASSWORD_FILE").doesNotContain("direct-pw", "file-pw");
+                });
+    }
+
+    @Test
     void anUnreadableFileVariableIsAnErrorNotAnAbsentSecret() {
         SecretSource env = SecretSource.environment(Map.of("TOKEN_FILE", dir.resolve("missing").toString()));
 

@@ -59,6 +59,18 @@ class VaultSettingsTest {
     }
 
     @Test
+    void aCaFileThatHoldsNoCertificateIsReportedWithTheOtherProblems() throws IOException {
+        Path notPem = Files.writeString(dir.resolve("ca.pem"), "not a certificate");
+        EnvConfig env = EnvConfig.from(Map.of("VAULT_ADDR", "https://vault:8200", "VAULT_TOKEN", "t",
+                "VAULT_CACERT", notPem.toString()));
+
+        VaultSettings.fromEnv(env);
+
+        assertThatThrownBy(env::validate).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).anyMatch(p -> p.contains("VAULT_CACERT")));
+    }
+
+    @Test
     void fromEnvIsEmptyWithoutVaultAddr() {
         assertThat(VaultSettings.fromEnv(EnvConfig.from(Map.of()))).isEmpty();
     }

@@ -54,7 +54,7 @@ class VaultTransportTest {
 
     private VaultTransport transport(URI address) {
         return new VaultTransport(VaultSettings.builder(address, VaultAuth.token(Secret.of("t", "tok")))
-                .retry(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5))).build());
+                .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5))).build());
     }
 
     private URI address() {
@@ -67,6 +67,7 @@ class VaultTransportTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used for its side effect: the current trace
     void driverCallsCarryVaultRequestAndTheCurrentTraceIdAsRequestId() throws Exception {
         TraceContext trace = TraceContext.newRoot();
         try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
@@ -76,6 +77,8 @@ class VaultTransportTest {
         assertThat(seen).hasSize(1);
         assertThat(header(seen.get(0), "X-Vault-Request")).isEqualTo("true");
         assertThat(header(seen.get(0), "X-Request-Id")).isEqualTo(trace.traceId());
+        assertThat(TraceContext.parse(header(seen.get(0), "traceparent")))
+                .hasValueSatisfying(sent -> assertThat(sent.traceId()).isEqualTo(trace.traceId()));
     }
 
     @Test
@@ -88,11 +91,12 @@ class VaultTransportTest {
         assertThat(header(seen.get(0), "X-Vault-Request")).isEqualTo("true");
         assertThat(header(seen.get(0), "X-Request-Id")).isNotBlank()
                 .isNotEqualTo(header(seen.get(1), "X-Request-Id"));
+        assertThat(header(seen.get(0), "traceparent")).as("no trace, no traceparent").isNull();
     }
 
     @Test
     void serverErrorsAndRateLimitsAreRetriedUpToTheLimit() {
-        script.addAll(List.of(500, 429, 200));
+        script.addAll(List.of(500, 412, 429, 200));
         VaultTransport transport = transport(address());
 
         VaultTransport.Reply reply = transport.retrying("test", () -> {
@@ -104,7 +108,7 @@ class VaultTransportTest {
         });
 
         assertThat(reply.status()).isEqualTo(200);
-        assertThat(seen).hasSize(3);
+        assertThat(seen).hasSize(4);
     }
 
     @Test
@@ -134,5 +138,31 @@ class VaultTransportTest {
                 () -> transport.send("GET", "sys/health", null, null, "sys/health")))
                 .isInstanceOfSatisfying(SecretAccessException.class,
                         e -> assertThat(e.reason()).isEqualTo(SecretAccessException.Reason.UNREACHABLE));
+    }
+
+    @Test
+    void aRejectedLoginIsAskedOnceNotRetried() {
+        script.add(400);
+        VaultSettings settings = VaultSettings.builder(address(),
+                        VaultAuth.appRole("role", Secret.of("secret-id", "sid")))
+                .retry(new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(5))).build();
+
+        assertThatThrownBy(() -> VaultClient.connect(settings)).isInstanceOfSatisfying(SecretAccessException.class,
+                e -> assertThat(e.reason()).isEqualTo(SecretAccessException.Reason.LOGIN_REJECTED));
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void aLoginThatMeetsAServerErrorIsRetried() {
+        script.addAll(List.of(502, 503));
+        VaultSettings settings = VaultSettings.builder(address(),
+                        VaultAuth.appRole("role", Secret.of("secret-id", "sid")))
+                .retry(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5))).build();
+
+        // the scripted server's 200 answer is no login answer: the third attempt fails as INVALID, not 5xx
+        assertThatThrownBy(() -> VaultClient.connect(settings)).isInstanceOfSatisfying(SecretAccessException.class,
+                e -> assertThat(e.reason()).isEqualTo(SecretAccessException.Reason.INVALID));
+        // three login attempts, and one sys/health probe that tells a sealed 503 from another 503
+        assertThat(seen).hasSize(4);
     }
 }

@@ -32,7 +32,7 @@ class RabbitMqCredentialsIT {
 
     @BeforeEach
     void start() {
-        emulator = VaultEmulator.builder().port(0).start();
+        emulator = VaultEmulator.builder().port(0).clock(VaultHttp.frozenClock()).start();
         http = new VaultHttp(emulator.address());
         root = emulator.rootToken();
         http.post("sys/mounts/rabbitmq", root, Map.of("type", "rabbitmq"));
@@ -145,6 +145,26 @@ class RabbitMqCredentialsIT {
 
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.text()).doesNotContain("wrong");
+    }
+
+    @Test
+    void roleTagsAndTopicPermissionsAreGivenToTheUser() throws Exception {
+        http.post("rabbitmq/roles/tagged", root, Map.of("tags", "monitoring",
+                "vhosts", "{\"/\":{\"configure\":\"\",\"write\":\"^orders$\",\"read\":\".*\"}}",
+                "vhost_topics", "{\"/\":{\"amq.topic\":{\"write\":\"^order\\\\.\",\"read\":\".*\"}}}"));
+        Reply role = http.get("rabbitmq/roles/tagged", root);
+        String username = http.get("rabbitmq/creds/tagged", root).json().at("/data/username").asText();
+
+        assertThat(role.json().at("/data/vhosts/~1/write").asText()).isEqualTo("^orders$");
+        assertThat(managementBody("/api/users/" + username)).contains("monitoring");
+        assertThat(managementBody("/api/permissions/%2F/" + username)).contains("\"write\":\"^orders$\"");
+        assertThat(managementBody("/api/topic-permissions/%2F/" + username)).contains("amq.topic");
+    }
+
+    static String managementBody(String path) throws Exception {
+        String auth = Base64.getEncoder().encodeToString("guest:guest".getBytes(StandardCharsets.UTF_8));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(MANAGEMENT + path)).header("Authorization", "Basic " + auth).build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

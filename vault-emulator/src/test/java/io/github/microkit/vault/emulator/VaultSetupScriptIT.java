@@ -100,9 +100,9 @@ class VaultSetupScriptIT {
             c.abort();
         }
         // The driver renews with the lease id in the URL; the script's policy allows that too.
-        assertThat(vault(addr, token, 1).leases().renew(creds.getLeaseId(), 600).getRestResponse().getStatus())
+        assertThat(vault(addr, token, 1).sys().leases().renew(creds.getLeaseId(), 600).getRestResponse().getStatus())
                 .isEqualTo(200);
-        vault(addr, token, 1).leases().revoke(creds.getLeaseId());
+        vault(addr, token, 1).sys().leases().revoke(creds.getLeaseId());
         assertThat(RabbitMqCredentialsIT.managementStatus("/api/users/" + creds.getData().get("username")))
                 .isEqualTo(404);
         assertThat(Files.readString(dir.resolve("audit.log"))).contains("\"path\":\"rabbitmq/creds/producer\"")
@@ -124,6 +124,9 @@ class VaultSetupScriptIT {
         assertThat(meta.json().at("/data/current_version").asInt()).isEqualTo(1);
         assertThat(http.get("secret/data/microkit/producer", emulator.rootToken()).json().at("/data/data/hmac-key")
                 .asText()).isEqualTo(secretBefore);
+        Reply headers = http.get("sys/config/auditing/request-headers", emulator.rootToken());
+        assertThat(headers.json().at("/data/headers/x-request-id/hmac").asBoolean()).isFalse();
+        assertThat(headers.json().at("/data/headers/traceparent").isObject()).isTrue();
         assertThat(first.output()).doesNotContain(secretBefore).doesNotContain(emulator.rootToken() + "\"");
     }
 
