@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Measures the sample services on this machine (issue 6, "Performance"):
+#   - startup to ready (/health/ready = 200) of each service, median of ROUNDS runs, plain and with an AppCDS
+#     archive (-XX:SharedArchiveFile, made by one training run); RSS right after start
+#   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer: requests/s, p50, p99, non-2xx;
+#     every 202 matched to a message in the queue (only the producer runs during the load, so they stay there);
+#     RSS after the load
+#
+#   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
+#
+# ROUNDS (default 3), DURATION (20s), CONNECTIONS (32). Uses the local broker (scripts/ensure-rabbitmq.sh)
+# with its management API on 15672, on a virtual host of its own that is deleted at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/demo-lib.sh
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-20s}
+CONNECTIONS=${CONNECTIONS:-32}
+MGMT=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:15672}
+ADMIN=${RABBITMQ_ADMIN:-guest:guest}
+PRODUCER_PORT=18180 CONSUMER_PORT=18181 IDP_PORT=18190
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/microkit-bench.XXXXXX")
+VHOST="microkit-bench-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+command -v wrk >/dev/null || fail "wrk is missing: apt-get install wrk"
+
+cleanup() {
+  stop_all
+  curl -s -o /dev/null -u "$ADMIN" -X DELETE "$MGMT/api/vhosts/$VHOST" || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -f sample-producer/target/sample-producer.jar ] && [ -f sample-consumer/target/idp.classpath ] \
+  || ./mvnw -B -q -DskipTests -pl sample-producer,sample-consumer -am package
+bash scripts/ensure-rabbitmq.sh
+for p in $PRODUCER_PORT $CONSUMER_PORT $IDP_PORT; do require_free_port "$p" benchmark; done
+curl -sf -u "$ADMIN" -X PUT "$MGMT/api/vhosts/$VHOST" >/dev/null
+curl -sf -u "$ADMIN" -X PUT -H 'content-type: application/json' "$MGMT/api/permissions/$VHOST/${ADMIN%%:*}" \
+  -d '{"configure":".*","write":".*","read":".*"}' >/dev/null
+
+ISSUER="http://127.0.0.1:$IDP_PORT/default"
+start idp "$WORK/idp.log" env SERVER_PORT=$IDP_PORT SERVER_HOSTNAME=127.0.0.1 \
+  JSON_CONFIG='{"interactiveLogin":false,"httpServer":"NettyWrapper","tokenCallbacks":[{"issuerId":"default","tokenExpiry":3600,"requestMappings":[{"requestParam":"client_id","match":"bench","claims":{"sub":"bench","aud":["orders-api"],"scope":"orders:write"}}]}]}' \
+  java -cp "$(cat sample-consumer/target/idp.classpath)" no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt
+IDP_PID=$LAST_PID
+wait_http "$ISSUER/.well-known/openid-configuration" 60 "the identity provider" "$WORK/idp.log" "$IDP_PID"
+ENV=(JWT_ISSUER="$ISSUER" RABBITMQ_URI="amqp://${ADMIN}@127.0.0.1:5672/$VHOST")
+
+rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run_once SERVICE PORT JAVA_OPTS: starts the service, prints "<ms to ready> <RSS MB>", leaves it running as $SVC_PID
+run_once() {
+  local service=$1 port=$2 opts=$3 t0
+  t0=$(now_ms)
+  # shellcheck disable=SC2086
+  start "$service" "$WORK/$service.log" env "${ENV[@]}" HTTP_PORT="$port" java $opts -jar "sample-$service/target/sample-$service.jar" >/dev/null
+  SVC_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$port/health/ready" 90 "$service" "$WORK/$service.log" "$SVC_PID"
+  echo "$(( $(now_ms) - t0 )) $(rss_mb "$SVC_PID")"
+}
+stop_service() { kill -TERM "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; }
+
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
+for service in consumer producer; do
+  port=$([ $service = producer ] && echo $PRODUCER_PORT || echo $CONSUMER_PORT)
+  # one training run writes the class-data archive at exit
+  run_once $service $port "-XX:ArchiveClassesAtExit=$WORK/$service.jsa" >/dev/null; stop_service
+  for variant in plain appcds; do
+    opts=$([ $variant = appcds ] && echo "-XX:SharedArchiveFile=$WORK/$service.jsa" || echo "")
+    : >"$WORK/$service-$variant.txt"
+    for _ in $(seq 1 "$ROUNDS"); do run_once $service $port "$opts" >>"$WORK/$service-$variant.txt"; stop_service; done
+    echo "STARTUP $service $variant ready_ms=$(cut -d' ' -f1 "$WORK/$service-$variant.txt" | median) rss_after_start_mb=$(cut -d' ' -f2 "$WORK/$service-$variant.txt" | median) (median of $ROUNDS)"
+  done
+done
+
+# load: the producer alone, so every published message stays in the queue to be counted
+run_once producer $PRODUCER_PORT "-XX:SharedArchiveFile=$WORK/producer.jsa" >"$WORK/load-start.txt"
+rss_start=$(cut -d' ' -f2 "$WORK/load-start.txt")
+TOKEN=$(curl -sf -u bench:secret -d grant_type=client_credentials "$ISSUER/token" | json_field access_token)
+[ -n "$TOKEN" ] || fail "no token"
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"customerId":"c-42","items":[{"sku":"BOOK-1","quantity":2,"unitPrice":"12.50"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+done = function(summary, latency, requests)
+  io.write(string.format("WRK requests=%d non2xx=%d errors=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f\n",
+    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PRODUCER_PORT/orders" >"$WORK/wrk.txt"
+grep '^WRK' "$WORK/wrk.txt"
+accepted=$(curl -sf "http://127.0.0.1:$PRODUCER_PORT/metrics" | awk '/^orders_accepted_total/ {print int($2)}')
+rss_load=$(rss_mb "$SVC_PID")
+stop_service
+# the management API's counts lag: wait until two reads five seconds apart agree
+queued=-1
+while :; do
+  q=$(curl -sf -u "$ADMIN" "$MGMT/api/queues/$VHOST/orders.placed" | sed -n 's/.*"messages":\([0-9]*\).*/\1/p' | head -n1)
+  [ "$q" = "$queued" ] && break
+  queued=$q; sleep 5
+done
+non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+echo "LOAD producer 202s=$((requests - non2xx)) accepted_metric=$accepted queued=$queued rss_after_start_mb=$rss_start rss_after_load_mb=$rss_load"
+[ "$queued" -ge "$((requests - non2xx))" ] && echo "MATCH every 202 has a message in the queue" || echo "MISMATCH: fewer messages than 202s"
