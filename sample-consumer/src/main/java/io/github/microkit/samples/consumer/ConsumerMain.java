@@ -116,6 +116,7 @@ public final class ConsumerMain {
                 .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
                 .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig)));
         health.register("jwt-keys", verifier.keyHealth());
+        closeLater(BearerAuth.retryWarmUpWhileNoKeys(verifier, Duration.ofSeconds(5)));
 
         // 6. routes: the JWT check is the before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);

@@ -17,7 +17,12 @@ final class IdentityProvider implements AutoCloseable {
     private final MockOAuth2Server server = new MockOAuth2Server();
 
     IdentityProvider() throws Exception {
-        server.start(InetAddress.getByName("127.0.0.1"), 0);
+        this(0);
+    }
+
+    /** On {@code port} (0: any free one); the issuer is {@code http://localhost:<port>/default}. */
+    IdentityProvider(int port) throws Exception {
+        server.start(InetAddress.getByName("127.0.0.1"), port);
         // the first requests to a cold server can take longer than the verifier's 500 ms fetch timeout on a
         // busy machine: serve discovery and keys once here, so the services' warm-up finds a warm server
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
