@@ -5,6 +5,8 @@
 #   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer: requests/s, p50, p99, non-2xx;
 #     every 202 matched to a message in the queue (only the producer runs during the load, so they stay there);
 #     RSS after the load
+#   - RabbitMQ PerfTest 2.22.1 (-x 1 -y 1 -s 1000 -f persistent -c 100 -q 250, quorum queue) as the broker's own
+#     ceiling on this machine, and the producer's share of it
 #
 #   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
 #
@@ -108,3 +110,19 @@ non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 echo "LOAD producer 202s=$((requests - non2xx)) accepted_metric=$accepted queued=$queued rss_after_start_mb=$rss_start rss_after_load_mb=$rss_load"
 [ "$queued" -ge "$((requests - non2xx))" ] && echo "MATCH every 202 has a message in the queue" || echo "MISMATCH: fewer messages than 202s"
+
+# the broker's own ceiling: PerfTest on the same vhost, a quorum queue of its own
+cat >"$WORK/perftest-pom.xml" <<'POM'
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>local</groupId><artifactId>perftest-classpath</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies><dependency><groupId>com.rabbitmq</groupId><artifactId>perf-test</artifactId><version>2.22.1</version></dependency></dependencies>
+  <build><plugins><plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.9.0</version></plugin></plugins></build>
+</project>
+POM
+./mvnw -B -q -f "$WORK/perftest-pom.xml" dependency:build-classpath -Dmdep.outputFile="$WORK/perftest.classpath"
+java -cp "$(cat "$WORK/perftest.classpath")" com.rabbitmq.perf.PerfTest -h "amqp://${ADMIN}@127.0.0.1:5672/$VHOST" \
+  -x 1 -y 1 -s 1000 -f persistent -c 100 -q 250 -qq -u perftest -z "${DURATION%s}" >"$WORK/perftest.txt" 2>&1
+grep -E 'sending rate avg|confirm latency min/' "$WORK/perftest.txt" | sed 's/^id: [^,]*, /PERFTEST /'
+perftest_rate=$(sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' "$WORK/perftest.txt")
+producer_rps=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+[ -n "$perftest_rate" ] && echo "SHARE producer ${producer_rps} orders/s = $(( 100 * producer_rps / perftest_rate ))% of PerfTest's ${perftest_rate} msg/s"
