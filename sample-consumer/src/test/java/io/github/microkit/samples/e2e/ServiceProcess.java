@@ -84,15 +84,20 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Waits until {@code /health/ready} answers 200 (fails early, with the output, if the process exits). */
-    ServiceProcess awaitReady() {
-        Awaitility.await(name + " ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + String.join("\n", lines));
-                    }
-                    return status(URI.create(url("/health/ready"))) == 200;
-                });
-        return this;
+    ServiceProcess awaitReady() throws InterruptedException {
+        try {
+            Awaitility.await(name + " ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + String.join("\n", lines));
+                        }
+                        return status(URI.create(url("/health/ready"))) == 200;
+                    });
+            return this;
+        } catch (RuntimeException e) {
+            close(); // the caller never gets a handle to a service that did not start: stop it here
+            throw e;
+        }
     }
 
     String url(String path) {
