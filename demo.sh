@@ -21,6 +21,17 @@ mkdir -p "$DEMO_DIR"
 trap 'step "Stopping everything the demo started"; stop_all; say "logs: $DEMO_DIR"' EXIT
 trap 'exit 130' INT TERM
 
+if ! command -v curl >/dev/null 2>&1; then
+  # the only tool beyond the JDK the demo needs; a fresh Debian or Ubuntu may lack it
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+    say "installing curl with apt-get"
+    $([ "$(id -u)" = 0 ] || echo sudo -n) apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" = 0 ] || echo sudo -n -E) apt-get install -y -qq curl >/dev/null
+  else
+    fail "curl is missing: install it (apt-get install curl) and run again"
+  fi
+fi
+
 step "1. Build the services, the Vault emulator and the identity provider's classpath"
 ./mvnw -B -q ${MVN_FLAGS:-} -DskipTests -pl sample-producer,sample-consumer,vault-emulator -am package
 say "sample-producer/target/sample-producer.jar, sample-consumer/target/sample-consumer.jar, vault-emulator/target/vault-emulator.jar"

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -88,10 +89,10 @@ record OrderRequest(String customerId, List<Item> items) {
         return sb.toString();
     }
 
-    private static java.util.Optional<Item> item(JsonNode node, String path, List<String> problems) {
+    private static Optional<Item> item(JsonNode node, String path, List<String> problems) {
         if (node == null || !node.isObject()) {
             problems.add(path + " must be an object with sku, quantity and unitPrice");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         int before = problems.size();
         unknownFields(node, Set.of("sku", "quantity", "unitPrice"), path + ".", problems);
@@ -114,7 +115,7 @@ record OrderRequest(String customerId, List<Item> items) {
         } else {
             unitPrice = p.textValue();
         }
-        return problems.size() == before ? java.util.Optional.of(new Item(sku, quantity, unitPrice)) : java.util.Optional.empty();
+        return problems.size() == before ? Optional.of(new Item(sku, quantity, unitPrice)) : Optional.empty();
     }
 
     private static String id(JsonNode parent, String field, String path, List<String> problems) {
