@@ -1,0 +1,290 @@
+package io.github.microkit.auth;
+
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.Resource;
+import com.nimbusds.jose.util.ResourceRetriever;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import io.github.microkit.health.Health;
+import io.github.microkit.health.HealthCheck;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keys from a JWKS URL, given or found by OIDC discovery, through nimbus's {@code JWKSourceBuilder} with
+ * caching, refresh ahead of expiry, rate limiting, one retry and outage tolerance all switched on.
+ *
+ * <p>Discovery is lazy and retried: an identity provider that is down when the service starts must not
+ * stop the start (the warm-up only logs), and requests meanwhile get 503, not 401.
+ */
+final class RemoteKeys implements KeyResolver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteKeys.class);
+    private static final JWKSelector ALL_KEYS = new JWKSelector(new JWKMatcher.Builder().build());
+
+    private final JwtVerifierConfig config;
+    private final URI issuerOrJwks;
+    private final boolean discover;
+    private final MonitoredRetriever retriever;
+    private final ResourceRetriever discoveryRetriever;
+    private volatile JWKSource<SecurityContext> source;
+    private volatile URI jwksUri;
+    private volatile long lastDiscoveryAttempt = Long.MIN_VALUE;
+
+    private RemoteKeys(JwtVerifierConfig config, URI uri, boolean discover) {
+        this.config = config;
+        this.issuerOrJwks = uri;
+        this.discover = discover;
+        requireSecure(uri);
+        this.retriever = new MonitoredRetriever(config);
+        int timeout = (int) config.keyFetchTimeout().toMillis();
+        this.discoveryRetriever = new DefaultResourceRetriever(timeout, timeout, config.keySetSizeLimit());
+        if (!discover) {
+            this.jwksUri = uri;
+            this.source = build(uri);
+        }
+    }
+
+    static RemoteKeys jwks(JwtVerifierConfig config, URI jwksUri) {
+        return new RemoteKeys(config, jwksUri, false);
+    }
+
+    static RemoteKeys discover(JwtVerifierConfig config) {
+        URI issuer;
+        try {
+            issuer = new URI(config.issuer());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("issuer is not a URI; configure a JWKS URI instead");
+        }
+        return new RemoteKeys(config, issuer, true);
+    }
+
+    /** HTTPS, or plain HTTP to a loopback address (tests, a sidecar on the same host). */
+    static void requireSecure(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("https")) {
+            return;
+        }
+        if (scheme.equals("http") && isLoopback(uri.getHost())) {
+            return;
+        }
+        throw new IllegalArgumentException("key and discovery URLs must use https (plain http only to loopback): " + uri);
+    }
+
+    private static boolean isLoopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        // Only IP literals: resolving a name here would let DNS decide whether plain http is allowed.
+        if (!literal.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private JWKSource<SecurityContext> build(URI jwks) {
+        requireSecure(jwks);
+        URL url;
+        try {
+            url = jwks.toURL();
+        } catch (MalformedURLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a URL: " + jwks);
+        }
+        long ttl = config.keyCacheTtl().toMillis();
+        return JWKSourceBuilder.<SecurityContext>create(url, retriever)
+                .cache(ttl, JwtVerifierConfig.cacheRefreshTimeout(config.keyFetchTimeout()).toMillis())
+                .refreshAheadCache(config.keyRefreshAhead().toMillis(), false)
+                .rateLimited(config.keyRefreshRateLimit().toMillis())
+                .retrying(true)
+                .outageTolerant(ttl + config.keyMaxStaleness().toMillis())
+                .build();
+    }
+
+    private JWKSource<SecurityContext> source() {
+        JWKSource<SecurityContext> s = source;
+        if (s != null) {
+            return s;
+        }
+        synchronized (this) {
+            if (source != null) {
+                return source;
+            }
+            long now = config.clock().millis();
+            // Discovery shares the key set's rate limit: a down IdP is asked at most once per interval.
+            if (lastDiscoveryAttempt != Long.MIN_VALUE && now - lastDiscoveryAttempt < config.keyRefreshRateLimit().toMillis()) {
+                throw unavailable("issuer discovery failed recently; not retried yet", null);
+            }
+            lastDiscoveryAttempt = now;
+            URI discovered = discoverJwksUri();
+            source = build(discovered);
+            jwksUri = discovered;
+            LOG.info("Discovered key set {} for issuer {}", discovered, config.issuer());
+            return source;
+        }
+    }
+
+    private URI discoverJwksUri() {
+        String base = config.issuer().endsWith("/") ? config.issuer().substring(0, config.issuer().length() - 1) : config.issuer();
+        URI discoveryUri = URI.create(base + "/.well-known/openid-configuration");
+        try {
+            Resource doc = discoveryRetriever.retrieveResource(discoveryUri.toURL());
+            OIDCProviderMetadata metadata = OIDCProviderMetadata.parse(doc.getContent());
+            if (!config.issuer().equals(metadata.getIssuer().getValue())) {
+                throw unavailable("discovery document at " + discoveryUri + " names another issuer", null);
+            }
+            if (metadata.getJWKSetURI() == null) {
+                throw unavailable("discovery document at " + discoveryUri + " has no jwks_uri", null);
+            }
+            URI jwks = metadata.getJWKSetURI();
+            requireSecure(jwks);
+            return jwks;
+        } catch (IOException | ParseException | IllegalArgumentException e) {
+            throw unavailable("issuer discovery at " + discoveryUri + " failed (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    private TokenRejectedException unavailable(String detail, Throwable cause) {
+        return TokenRejectedException.keysUnavailable(detail, config.unavailableRetryAfter(), cause);
+    }
+
+    @Override
+    public List<JWK> keysFor(JWSHeader header) {
+        JWKMatcher matcher = JWKMatcher.forJWSHeader(header);
+        if (matcher == null) {
+            return List.of();
+        }
+        try {
+            return source().get(new JWKSelector(matcher), null);
+        } catch (RateLimitReachedException e) {
+            // An unknown kid within the rate-limit interval: the token is rejected, unless there never were
+            // keys, which means the identity provider is away and the token may well be fine.
+            if (retriever.lastSuccessMillis < 0) {
+                throw unavailable("no keys obtained yet from " + describe() + "; refetch rate-limited", e);
+            }
+            throw TokenRejectedException.of(TokenRejectedException.Reason.UNKNOWN_KEY, "no matching key; key set refetch rate-limited", e);
+        } catch (JWKSetUnavailableException e) {
+            throw unavailable("key set " + describe() + " unavailable (" + e.getClass().getSimpleName() + ")", e);
+        } catch (KeySourceException e) {
+            throw unavailable("key source " + describe() + " failed (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    @Override
+    public void warmUp() {
+        try {
+            List<JWK> keys = source().get(ALL_KEYS, null);
+            LOG.info("Loaded {} keys from {}", keys.size(), describe());
+        } catch (KeySourceException | RuntimeException e) {
+            LOG.warn("Key warm-up from {} failed ({}); requests get 503 until keys can be fetched", describe(), e.getMessage());
+        }
+    }
+
+    @Override
+    public HealthCheck health() {
+        return () -> {
+            long now = config.clock().millis();
+            long success = retriever.lastSuccessMillis;
+            long failure = retriever.lastFailureMillis;
+            String where = describe();
+            if (success < 0) {
+                Health down = Health.down("no signing keys obtained yet from " + where);
+                return failure < 0 ? down : down.withFacts(Map.of("lastError", retriever.lastError));
+            }
+            long ageSeconds = Math.max(0, (now - success) / 1000);
+            if (failure > success) {
+                Duration usable = config.keyCacheTtl().plus(config.keyMaxStaleness());
+                if (now - success > usable.toMillis()) {
+                    return Health.down("keys from " + where + " are older than the maximum staleness")
+                            .withFacts(Map.of("keysAgeSeconds", ageSeconds, "lastError", retriever.lastError));
+                }
+                return Health.degraded("key endpoint " + where + " failing; using keys fetched " + ageSeconds + " s ago")
+                        .withFacts(Map.of("keysAgeSeconds", ageSeconds, "lastError", retriever.lastError));
+            }
+            return Health.up("keys from " + where).withFacts(Map.of("keysAgeSeconds", ageSeconds));
+        };
+    }
+
+    @Override
+    public String describe() {
+        URI jwks = jwksUri;
+        return jwks != null ? jwks.toString() : "discovery of " + issuerOrJwks;
+    }
+
+    @Override
+    public void close() {
+        JWKSource<SecurityContext> s = source;
+        if (s instanceof Closeable c) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.debug("closing key source failed", e);
+            }
+        }
+    }
+
+    /**
+     * nimbus's retriever with our timeouts and size limit, refusing insecure URLs and recording each
+     * download's outcome for the health check (nimbus's own health events cannot tell a fresh key set
+     * from one its outage tolerance served).
+     */
+    private static final class MonitoredRetriever implements ResourceRetriever {
+        private final DefaultResourceRetriever delegate;
+        private final Clock clock;
+        volatile long lastSuccessMillis = -1;
+        volatile long lastFailureMillis = -1;
+        volatile String lastError = "";
+
+        MonitoredRetriever(JwtVerifierConfig config) {
+            int timeout = (int) config.keyFetchTimeout().toMillis();
+            this.delegate = new DefaultResourceRetriever(timeout, timeout, config.keySetSizeLimit());
+            this.clock = config.clock();
+        }
+
+        @Override
+        public Resource retrieveResource(URL url) throws IOException {
+            try {
+                requireSecure(url.toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IOException("not a URI: " + url);
+            }
+            try {
+                Resource resource = delegate.retrieveResource(url);
+                lastSuccessMillis = clock.millis();
+                return resource;
+            } catch (IOException | RuntimeException e) {
+                lastError = e.getClass().getSimpleName();
+                lastFailureMillis = clock.millis();
+                throw e;
+            }
+        }
+    }
+}
