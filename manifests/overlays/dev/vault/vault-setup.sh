@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the Vault layout microkit's samples use (docs: DESIGN.md "Vault layout"), with plain HTTP
 # calls, so that the same script configures the Vault emulator in the demo and a real Vault from the
-# Kubernetes setup Job. Idempotent: running it again changes nothing but the secret ids it prints.
+# Kubernetes setup Job. Idempotent: a rerun changes nothing but adds fresh AppRole secret ids (written
+# to APPROLE_OUTPUT_DIR when set). Needs bash, curl (7.55 or newer), sed, od and tr.
 #
 #   KV v2 at secret/               secret/microkit/<service> (written only when absent)
 #   RabbitMQ engine at rabbitmq/   roles <service>, credentials made through the management API

@@ -32,7 +32,7 @@ class RabbitMqCredentialsIT {
 
     @BeforeEach
     void start() {
-        emulator = VaultEmulator.builder().port(0).start();
+        emulator = VaultEmulator.builder().port(0).clock(VaultHttp.frozenClock()).start();
         http = new VaultHttp(emulator.address());
         root = emulator.rootToken();
         http.post("sys/mounts/rabbitmq", root, Map.of("type", "rabbitmq"));

@@ -23,7 +23,7 @@ class VaultApiShapesTest {
 
     @BeforeEach
     void start() {
-        emulator = VaultEmulator.builder().port(0).start();
+        emulator = VaultEmulator.builder().port(0).clock(VaultHttp.frozenClock()).start();
         http = new VaultHttp(emulator.address());
         root = emulator.rootToken();
     }
