@@ -23,7 +23,6 @@ import java.net.InetAddress;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -138,9 +137,9 @@ final class RemoteKeys implements KeyResolver {
             if (source != null) {
                 return source;
             }
-            long now = config.clock().millis();
+            long now = System.nanoTime();
             // Discovery shares the key set's rate limit: a down IdP is asked at most once per interval.
-            if (lastDiscoveryAttempt != Long.MIN_VALUE && now - lastDiscoveryAttempt < config.keyRefreshRateLimit().toMillis()) {
+            if (lastDiscoveryAttempt != Long.MIN_VALUE && now - lastDiscoveryAttempt < config.keyRefreshRateLimit().toNanos()) {
                 throw unavailable("issuer discovery failed recently; not retried yet", null);
             }
             lastDiscoveryAttempt = now;
@@ -183,12 +182,17 @@ final class RemoteKeys implements KeyResolver {
             return List.of();
         }
         try {
-            return source().get(new JWKSelector(matcher), null);
+            List<JWK> keys = source().get(new JWKSelector(matcher), null);
+            if (keys.isEmpty() && failing()) {
+                // Maybe a key the provider introduced while it became unreachable: we cannot tell, so 503.
+                throw unavailable("no matching key, and the key set " + describe() + " cannot be refreshed", null);
+            }
+            return keys;
         } catch (RateLimitReachedException e) {
-            // An unknown kid within the rate-limit interval: the token is rejected, unless there never were
-            // keys, which means the identity provider is away and the token may well be fine.
-            if (retriever.lastSuccessMillis < 0) {
-                throw unavailable("no keys obtained yet from " + describe() + "; refetch rate-limited", e);
+            // An unknown kid within the rate-limit interval: the token is rejected, unless the provider is
+            // away (no keys ever, or the last download failed), in which case the token may well be fine.
+            if (retriever.lastSuccessMillis < 0 || failing()) {
+                throw unavailable("no matching key from " + describe() + "; refetch rate-limited while the key set is unavailable", e);
             }
             throw TokenRejectedException.of(TokenRejectedException.Reason.UNKNOWN_KEY, "no matching key; key set refetch rate-limited", e);
         } catch (JWKSetUnavailableException e) {
@@ -196,6 +200,11 @@ final class RemoteKeys implements KeyResolver {
         } catch (KeySourceException e) {
             throw unavailable("key source " + describe() + " failed (" + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    /** The last key-set download failed (or none succeeded yet). */
+    private boolean failing() {
+        return retriever.lastSuccessMillis < 0 || retriever.lastFailureMillis > retriever.lastSuccessMillis;
     }
 
     @Override
@@ -211,7 +220,7 @@ final class RemoteKeys implements KeyResolver {
     @Override
     public HealthCheck health() {
         return () -> {
-            long now = config.clock().millis();
+            long now = System.currentTimeMillis(); // wall time, like nimbus's cache; the config's clock is for claims
             long success = retriever.lastSuccessMillis;
             long failure = retriever.lastFailureMillis;
             String where = describe();
@@ -258,7 +267,6 @@ final class RemoteKeys implements KeyResolver {
      */
     private static final class MonitoredRetriever implements ResourceRetriever {
         private final DefaultResourceRetriever delegate;
-        private final Clock clock;
         volatile long lastSuccessMillis = -1;
         volatile long lastFailureMillis = -1;
         volatile String lastError = "";
@@ -266,7 +274,6 @@ final class RemoteKeys implements KeyResolver {
         MonitoredRetriever(JwtVerifierConfig config) {
             int timeout = (int) config.keyFetchTimeout().toMillis();
             this.delegate = new DefaultResourceRetriever(timeout, timeout, config.keySetSizeLimit());
-            this.clock = config.clock();
         }
 
         @Override
@@ -278,11 +285,11 @@ final class RemoteKeys implements KeyResolver {
             }
             try {
                 Resource resource = delegate.retrieveResource(url);
-                lastSuccessMillis = clock.millis();
+                lastSuccessMillis = System.currentTimeMillis();
                 return resource;
             } catch (IOException | RuntimeException e) {
                 lastError = e.getClass().getSimpleName();
-                lastFailureMillis = clock.millis();
+                lastFailureMillis = System.currentTimeMillis();
                 throw e;
             }
         }

@@ -194,6 +194,20 @@ class JwtVerifierTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("https");
     }
 
+    @Test
+    void keySetLargerThanTheSizeLimitIsNotLoaded() {
+        try (TestIssuer bloated = TestIssuer.create().start()) {
+            bloated.publishRaw(Map.of("kty", "oct", "kid", "padding", "k", "A".repeat(60 * 1024)));
+            try (JwtVerifier verifier = JwtVerifier.forJwksUri(JwtVerifierConfig.defaults(bloated.issuer(), "orders-api"), bloated.jwksUri())) {
+                String token = bloated.token().audience("orders-api").sign();
+
+                assertThatThrownBy(() -> verifier.verify(token)).isInstanceOfSatisfying(TokenRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.KEYS_UNAVAILABLE));
+                assertThat(verifier.keyHealth().check().status()).isEqualTo(HealthStatus.DOWN);
+            }
+        }
+    }
+
     static String pem(RSAKey key) throws Exception {
         String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(key.toRSAPublicKey().getEncoded());
