@@ -1,0 +1,86 @@
+package io.github.microkit.manifests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Every container runs "restricted": not as root, no privilege escalation, a read-only root
+ * filesystem with a writable {@code /tmp} (an emptyDir), every capability dropped and none added, the
+ * runtime's default seccomp profile, and no host namespaces. Pod-level settings count where
+ * Kubernetes lets the container inherit them (runAsNonRoot, runAsUser, seccompProfile).
+ */
+final class SecurityContextRule implements Rule {
+    static final String ID = "security-context";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public void check(Context context) {
+        for (PodTemplate pod : context.pods) {
+            JsonNode podContext = pod.spec().path("securityContext");
+            for (String host : new String[] {"hostNetwork", "hostPID", "hostIPC"}) {
+                if (pod.spec().path(host).asBoolean(false)) {
+                    context.report(pod.owner(), ID, host + " must not be true");
+                }
+            }
+            Map<String, JsonNode> volumes = new HashMap<>();
+            pod.spec().path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
+            for (PodTemplate.Container c : pod.containers()) {
+                JsonNode sc = c.node().path("securityContext");
+                String where = c.label() + ": ";
+                boolean nonRoot = sc.path("runAsNonRoot").asBoolean(podContext.path("runAsNonRoot").asBoolean(false));
+                if (!nonRoot) {
+                    context.report(pod.owner(), ID, where + "runAsNonRoot must be true (container or pod)");
+                }
+                JsonNode user = sc.has("runAsUser") ? sc.path("runAsUser") : podContext.path("runAsUser");
+                if (user.isNumber() && user.asLong() == 0) {
+                    context.report(pod.owner(), ID, where + "runAsUser must not be 0");
+                }
+                if (!sc.path("allowPrivilegeEscalation").isBoolean() || sc.path("allowPrivilegeEscalation").asBoolean()) {
+                    context.report(pod.owner(), ID, where + "allowPrivilegeEscalation must be false");
+                }
+                if (sc.path("privileged").asBoolean(false)) {
+                    context.report(pod.owner(), ID, where + "privileged must not be true");
+                }
+                if (!sc.path("readOnlyRootFilesystem").asBoolean(false)) {
+                    context.report(pod.owner(), ID, where + "readOnlyRootFilesystem must be true");
+                }
+                boolean dropsAll = false;
+                for (JsonNode cap : sc.path("capabilities").path("drop")) {
+                    dropsAll |= cap.asText().equals("ALL");
+                }
+                if (!dropsAll) {
+                    context.report(pod.owner(), ID, where + "capabilities.drop must contain ALL");
+                }
+                if (!sc.path("capabilities").path("add").isEmpty()) {
+                    context.report(pod.owner(), ID, where + "capabilities.add must be empty, found "
+                            + sc.path("capabilities").path("add"));
+                }
+                String seccomp = sc.path("seccompProfile").path("type")
+                        .asText(podContext.path("seccompProfile").path("type").asText(""));
+                if (!seccomp.equals("RuntimeDefault") && !seccomp.equals("Localhost")) {
+                    context.report(pod.owner(), ID, where + "seccompProfile.type must be RuntimeDefault (container or pod)");
+                }
+                if (!hasWritableTmp(c.node(), volumes, pod.operatorManaged())) {
+                    context.report(pod.owner(), ID, where + "needs a writable /tmp: an emptyDir volume mounted at /tmp");
+                }
+            }
+        }
+    }
+
+    private static boolean hasWritableTmp(JsonNode container, Map<String, JsonNode> volumes, boolean operatorManaged) {
+        for (JsonNode mount : container.path("volumeMounts")) {
+            if (mount.path("mountPath").asText().replaceAll("/+$", "").equals("/tmp")
+                    && !mount.path("readOnly").asBoolean(false)) {
+                JsonNode volume = volumes.get(mount.path("name").asText());
+                // An operator adds its own volumes to ours; ours must still be an emptyDir when we name it.
+                return volume != null ? volume.has("emptyDir") : operatorManaged;
+            }
+        }
+        return false;
+    }
+}
