@@ -104,7 +104,7 @@ final class MeshRule implements Rule {
                     + "RequestAuthentication alone lets requests without a token through");
         }
         for (ManifestObject policy : policies) {
-            for (JsonNode rule : policy.node().path("rules")) {
+            for (JsonNode rule : policy.node().path("spec").path("rules")) {
                 boolean requiresToken = false;
                 for (JsonNode from : rule.path("from")) {
                     requiresToken |= !from.path("source").path("requestPrincipals").isEmpty();

@@ -25,9 +25,12 @@ final class NetworkDefaultDenyRule implements Rule {
                     .filter(o -> o.kind().equals("NetworkPolicy") && o.namespace().orElse("").equals(namespace))
                     .anyMatch(o -> isDefaultDeny(o.node().path("spec")));
             if (!denied) {
-                ManifestObject first = context.pods.stream().filter(p -> p.namespace().equals(namespace))
-                        .findFirst().orElseThrow().owner();
-                context.report(first, ID, "namespace " + (namespace.isEmpty() ? "(none)" : namespace)
+                // Reported on the Namespace object where the overlay has one, else on a pod of it.
+                ManifestObject where = context.overlay.objects().stream()
+                        .filter(o -> o.kind().equals("Namespace") && o.name().equals(namespace)).findFirst()
+                        .orElseGet(() -> context.pods.stream().filter(p -> p.namespace().equals(namespace))
+                                .findFirst().orElseThrow().owner());
+                context.report(where, ID, "namespace " + (namespace.isEmpty() ? "(none)" : namespace)
                         + " has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)");
             }
         }

@@ -42,6 +42,11 @@ final class VaultSetupRule implements Rule {
     private static final Pattern POLICY_PATH = Pattern.compile(
             "path\\s+\"([^\"]+)\"\\s*\\{[^}]*?capabilities\\s*=\\s*\\[([^\\]]*)\\]", Pattern.DOTALL);
     private static final long SCRIPT_TIMEOUT_SECONDS = 60;
+    /**
+     * Runs by input: the script is deterministic in what it writes for the same text, settings and
+     * files, and each run costs some thirty curl processes. Failed runs are not kept.
+     */
+    private static final Map<Setup.Key, VaultState> RUNS = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public String id() {
@@ -51,6 +56,12 @@ final class VaultSetupRule implements Rule {
     /** The script, its settings, and the object they came from. */
     private record Setup(ManifestObject object, String script, Map<String, Optional<String>> env,
                          Map<String, String> files) {
+        record Key(String script, Map<String, Optional<String>> env, Map<String, String> files) {
+        }
+
+        Key key() {
+            return new Key(script, Map.copyOf(env), Map.copyOf(files));
+        }
     }
 
     @Override
@@ -192,6 +203,17 @@ final class VaultSetupRule implements Rule {
     // --- running the script ----------------------------------------------------------------------------
 
     private static Optional<VaultState> run(Context context, Setup setup) {
+        Setup.Key key = setup.key();
+        VaultState known = RUNS.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<VaultState> state = runScript(context, setup);
+        state.ifPresent(s -> RUNS.put(key, s));
+        return state;
+    }
+
+    private static Optional<VaultState> runScript(Context context, Setup setup) {
         Path work = null;
         try (RecordingVault vault = RecordingVault.start()) {
             work = Files.createTempDirectory("vault-setup-check");
