@@ -85,6 +85,32 @@ final class Env {
         return Optional.empty();
     }
 
+    /**
+     * Where {@code name} gets its value, for messages: the ConfigMap or Secret it comes from (with that
+     * object's file), or the container's own env in the workload's file. The last definition wins, as
+     * in the kubelet.
+     */
+    static String origin(RenderedOverlay overlay, PodTemplate pod, JsonNode container, String name) {
+        for (JsonNode variable : container.path("env")) {
+            if (variable.path("name").asText().equals(name)) {
+                return "set in the env of " + pod.owner().ref() + ", " + pod.owner().source();
+            }
+        }
+        String found = "not set";
+        for (JsonNode from : container.path("envFrom")) {
+            String prefix = from.path("prefix").asText("");
+            String kind = from.has("configMapRef") ? "ConfigMap" : "Secret";
+            String ref = from.path(kind.equals("ConfigMap") ? "configMapRef" : "secretRef").path("name").asText();
+            Optional<ManifestObject> object = find(overlay, kind, ref, pod.namespace());
+            if (object.isPresent() && name.startsWith(prefix)
+                    && (object.get().node().path("data").has(name.substring(prefix.length()))
+                    || object.get().node().path("stringData").has(name.substring(prefix.length())))) {
+                found = "set in " + object.get().ref() + ", " + object.get().source();
+            }
+        }
+        return found;
+    }
+
     static Optional<ManifestObject> find(RenderedOverlay overlay, String kind, String name, String namespace) {
         return overlay.objects().stream()
                 .filter(o -> o.kind().equals(kind) && o.name().equals(name)

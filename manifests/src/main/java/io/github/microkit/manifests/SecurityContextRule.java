@@ -7,11 +7,15 @@ import java.util.Map;
 /**
  * Every container runs "restricted": not as root, no privilege escalation, a read-only root
  * filesystem with a writable {@code /tmp} (an emptyDir), every capability dropped and none added, the
- * runtime's default seccomp profile, and no host namespaces. Pod-level settings count where
+ * runtime's default seccomp profile, no host namespaces, ports or paths (only the volume types the
+ * restricted Pod Security Standard allows). Pod-level settings count where
  * Kubernetes lets the container inherit them (runAsNonRoot, runAsUser, seccompProfile).
  */
 final class SecurityContextRule implements Rule {
     static final String ID = "security-context";
+    /** The volume types the restricted Pod Security Standard allows. */
+    private static final java.util.Set<String> RESTRICTED_VOLUMES = java.util.Set.of("configMap", "csi",
+            "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
 
     @Override
     public String id() {
@@ -29,6 +33,14 @@ final class SecurityContextRule implements Rule {
             }
             Map<String, JsonNode> volumes = new HashMap<>();
             pod.spec().path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
+            for (JsonNode volume : pod.spec().path("volumes")) {
+                volume.fieldNames().forEachRemaining(type -> {
+                    if (!type.equals("name") && !RESTRICTED_VOLUMES.contains(type)) {
+                        context.report(pod.owner(), ID, "volume " + volume.path("name").asText() + " is a " + type
+                                + " volume, which the restricted Pod Security Standard forbids");
+                    }
+                });
+            }
             for (PodTemplate.Container c : pod.containers()) {
                 JsonNode sc = c.node().path("securityContext");
                 String where = c.label() + ": ";
@@ -64,6 +76,12 @@ final class SecurityContextRule implements Rule {
                         .asText(podContext.path("seccompProfile").path("type").asText(""));
                 if (!seccomp.equals("RuntimeDefault") && !seccomp.equals("Localhost")) {
                     context.report(pod.owner(), ID, where + "seccompProfile.type must be RuntimeDefault (container or pod)");
+                }
+                for (JsonNode port : c.node().path("ports")) {
+                    if (port.has("hostPort")) {
+                        context.report(pod.owner(), ID, where + "hostPort " + port.path("hostPort").asText()
+                                + " binds the node's network: expose it through a Service");
+                    }
                 }
                 if (!hasWritableTmp(c.node(), volumes, pod.operatorManaged())) {
                     context.report(pod.owner(), ID, where + "needs a writable /tmp: an emptyDir volume mounted at /tmp");

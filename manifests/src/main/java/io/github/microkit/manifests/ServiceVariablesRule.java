@@ -46,7 +46,8 @@ final class ServiceVariablesRule implements Rule {
                 for (String name : env.keySet()) {
                     if (context.variables.variableFor(service, name).isEmpty()) {
                         context.report(pod.owner(), ID, "sets " + name + ", which " + service
-                                + " does not read (not in " + ServiceVariables.FILE_NAME + ")");
+                                + " does not read (not in " + ServiceVariables.FILE_NAME + "); "
+                                + Env.origin(context.overlay, pod, container.get().node(), name));
                     }
                 }
             }

@@ -281,17 +281,20 @@ final class VaultSetupRule implements Rule {
     private static void compare(Context context, Setup setup, VaultState state, PodTemplate pod,
                                 Map<String, Optional<String>> env) {
         ManifestObject deployment = pod.owner();
+        JsonNode container = pod.container(pod.labels().path("app.kubernetes.io/name").asText()).orElseThrow().node();
+        java.util.function.Function<String, String> from = name -> " [" + name + " "
+                + Env.origin(context.overlay, pod, container, name) + "]";
         String by = "vault-setup.sh (settings from " + setup.object().ref() + ")";
         Optional<String> setupAddress = setup.env().getOrDefault("VAULT_ADDR", Optional.empty());
         Optional<String> address = env.getOrDefault("VAULT_ADDR", Optional.empty());
         if (setupAddress.isPresent() && address.isPresent() && !stripSlash(setupAddress.get()).equals(stripSlash(address.get()))) {
             context.report(deployment, ID, "VAULT_ADDR " + address.get() + " is not the Vault " + by
-                    + " sets up (" + setupAddress.get() + ")");
+                    + " sets up (" + setupAddress.get() + ")" + from.apply("VAULT_ADDR"));
         }
         List<String> policies = new ArrayList<>();
         String auth = env.getOrDefault("VAULT_AUTH", Optional.of("token")).orElse("");
         switch (auth) {
-            case "kubernetes" -> policies.addAll(checkKubernetesAuth(context, state, pod, env, by));
+            case "kubernetes" -> policies.addAll(checkKubernetesAuth(context, state, pod, env, by, from));
             case "approle" -> {
                 String service = pod.labels().path("app.kubernetes.io/name").asText();
                 VaultState.Role role = state.roles().get("approle/" + service);
@@ -314,7 +317,7 @@ final class VaultSetupRule implements Rule {
             expectMount(context, deployment, state, "rabbitmq", "rabbitmq", by);
             if (!state.rabbitmqRoles().contains(role)) {
                 context.report(deployment, ID, "VAULT_RABBITMQ_ROLE=" + role + ", but " + by
-                        + " writes RabbitMQ roles " + state.rabbitmqRoles());
+                        + " writes RabbitMQ roles " + state.rabbitmqRoles() + from.apply("VAULT_RABBITMQ_ROLE"));
             }
             expectRead(context, deployment, state, policies, "rabbitmq/creds/" + role, "VAULT_RABBITMQ_ROLE", by);
         });
@@ -326,18 +329,20 @@ final class VaultSetupRule implements Rule {
             VaultState.Mount found = state.mounts().get(mount);
             if (found == null || !found.type().equals("kv") || !"2".equals(found.version())) {
                 context.report(deployment, ID, "VAULT_KV_MOUNT=" + mount + ", but " + by + " mounts no KV v2 engine there"
-                        + (found == null ? "" : " (found " + found.type() + " version " + found.version() + ")"));
+                        + (found == null ? "" : " (found " + found.type() + " version " + found.version() + ")")
+                        + from.apply("VAULT_KV_MOUNT"));
             }
             if (!state.secretsWritten().contains(dataPath)) {
                 context.report(deployment, ID, "VAULT_KV_PATH=" + kvPath.get() + ", but " + by
-                        + " writes secrets at " + state.secretsWritten());
+                        + " writes secrets at " + state.secretsWritten() + from.apply("VAULT_KV_PATH"));
             }
             expectRead(context, deployment, state, policies, dataPath, "VAULT_KV_MOUNT/VAULT_KV_PATH", by);
         }
     }
 
     private static List<String> checkKubernetesAuth(Context context, VaultState state, PodTemplate pod,
-                                                    Map<String, Optional<String>> env, String by) {
+                                                    Map<String, Optional<String>> env, String by,
+                                                    java.util.function.Function<String, String> from) {
         ManifestObject deployment = pod.owner();
         if (!"kubernetes".equals(state.authMethods().get("kubernetes"))) {
             context.report(deployment, ID, "VAULT_AUTH=kubernetes, but " + by + " does not enable the kubernetes auth method");
@@ -350,7 +355,8 @@ final class VaultSetupRule implements Rule {
         if (role == null) {
             context.report(deployment, ID, "VAULT_K8S_ROLE=" + roleName.get() + ", but " + by
                     + " writes Kubernetes roles " + state.roles().keySet().stream()
-                    .filter(k -> k.startsWith("kubernetes/")).map(k -> k.substring("kubernetes/".length())).toList());
+                    .filter(k -> k.startsWith("kubernetes/")).map(k -> k.substring("kubernetes/".length())).toList()
+                    + from.apply("VAULT_K8S_ROLE"));
             return List.of();
         }
         String account = pod.spec().path("serviceAccountName").asText("default");

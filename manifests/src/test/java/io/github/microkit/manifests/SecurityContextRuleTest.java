@@ -45,7 +45,12 @@ class SecurityContextRuleTest {
                     volume.putObject("hostPath").put("path", "/tmp");
                 }, "containers[consumer]: needs a writable /tmp"),
                 weakening("host network", d -> at(d, "/spec/template/spec").put("hostNetwork", true),
-                        "hostNetwork must not be true"));
+                        "hostNetwork must not be true"),
+                weakening("host port", d -> at(container(d), "/ports/0").put("hostPort", 8081),
+                        "containers[consumer]: hostPort 8081 binds the node's network"),
+                weakening("host path volume", d -> at(d, "/spec/template/spec").withArray("volumes").addObject()
+                                .put("name", "docker").putObject("hostPath").put("path", "/var/run/docker.sock"),
+                        "volume docker is a hostPath volume, which the restricted Pod Security Standard forbids"));
     }
 
     private static Arguments weakening(String name, Consumer<ObjectNode> change, String message) {

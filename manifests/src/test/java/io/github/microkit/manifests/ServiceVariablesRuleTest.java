@@ -23,7 +23,9 @@ class ServiceVariablesRuleTest {
                 c -> at(c, "/data").put("JWT_ISSUR", "http://identity-provider:8090/default"));
 
         assertRejected(report, ServiceVariablesRule.ID, "base/consumer/deployment.yaml", "Deployment/consumer",
-                "sets JWT_ISSUR, which consumer does not read");
+                "sets JWT_ISSUR, which consumer does not read (not in service-variables.txt); set in "
+                        + "ConfigMap/" + Broken.find(Broken.rendered("overlays/dev"), "ConfigMap", "consumer-config").name()
+                        + ", base/kustomization.yaml (ConfigMapGenerator)");
     }
 
     @Test

@@ -25,7 +25,8 @@ class VaultSetupRuleTest {
                 c -> at(c, "/data").put("VAULT_K8S_ROLE", "orders-producer"));
 
         assertRejected(report, VaultSetupRule.ID, PRODUCER, "Deployment/producer",
-                "VAULT_K8S_ROLE=orders-producer, but vault-setup.sh (settings from Job/vault-setup) writes Kubernetes roles [producer, consumer]");
+                "VAULT_K8S_ROLE=orders-producer, but vault-setup.sh (settings from Job/vault-setup) writes Kubernetes roles [producer, consumer]"
+                        + " [VAULT_K8S_ROLE set in ConfigMap/producer-config-");
     }
 
     @Test
