@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the Vault layout microkit's samples use (docs: DESIGN.md "Vault layout"), with plain HTTP
 # calls, so that the same script configures the Vault emulator in the demo and a real Vault from the
-# Kubernetes setup Job. Idempotent: running it again changes nothing but the secret ids it prints.
+# Kubernetes setup Job. Idempotent: a rerun changes nothing but adds fresh AppRole secret ids (written
+# to APPROLE_OUTPUT_DIR when set). Needs bash, curl (7.55 or newer), sed, od and tr.
 #
 #   KV v2 at secret/               secret/microkit/<service> (written only when absent)
 #   RabbitMQ engine at rabbitmq/   roles <service>, credentials made through the management API
 #   policies                       microkit-<service>
 #   auth methods                   approle and/or kubernetes, one role per service
-#   audit                          file device "stdout"; the X-Request-Id header is recorded
+#   audit                          file device "stdout"; the request-id headers are recorded
 #
 # Environment (defaults in brackets):
 #   VAULT_ADDR, VAULT_TOKEN         required; VAULT_CACERT [unset] a CA file for https
@@ -27,6 +28,8 @@
 #   K8S_PEM_KEYS_FILE               [unset] PEM public keys of the service-account token issuer
 #   APPROLE_OUTPUT_DIR              [unset] when set, writes <service>.role-id and <service>.secret-id there
 #   AUDIT_ENABLED                   [true]
+#   AUDIT_FILE_PATH                 [stdout]   where the file audit device "stdout" writes
+#   AUDIT_REQUEST_HEADERS           [X-Request-Id traceparent] request headers the audit log records
 #   <SERVICE>_SECRET_JSON           [{"hmac-key":"<random>"}] initial data of secret/microkit/<service>,
 #                                   e.g. PRODUCER_SECRET_JSON='{"api-key":"..."}'
 set -euo pipefail
@@ -51,6 +54,8 @@ K8S_HOST=${K8S_HOST:-https://kubernetes.default.svc}
 K8S_CA_CERT_FILE=${K8S_CA_CERT_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}
 K8S_NAMESPACE=${K8S_NAMESPACE:-microkit}
 AUDIT_ENABLED=${AUDIT_ENABLED:-true}
+AUDIT_FILE_PATH=${AUDIT_FILE_PATH:-stdout}
+AUDIT_REQUEST_HEADERS=${AUDIT_REQUEST_HEADERS:-X-Request-Id traceparent}
 
 log() { echo "[vault-setup] $*" >&2; }
 
@@ -78,14 +83,16 @@ STATUS=0
 RESPONSE=
 vault() {
   local method=$1 path=$2 body=${3:-} out
-  # The token goes in through a file descriptor, so that it never shows in the process list.
-  local args=("${CURL_OPTS[@]}" -X "$method" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN") -H "X-Vault-Request: true"
-              -w '\n%{http_code}' "$VAULT_ADDR/v1/$path")
+  local args=("${CURL_OPTS[@]}" -X "$method" -H "X-Vault-Request: true" -w '\n%{http_code}' "$VAULT_ADDR/v1/$path")
+  # The token goes in through a file descriptor, so that it never shows in the process list; the
+  # process substitution must sit on curl's own command line to be open while curl reads it.
   if [ -n "$body" ]; then
-    args+=(-H "Content-Type: application/json" --data-binary @-)
-    out=$(printf '%s' "$body" | curl "${args[@]}") || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
+    out=$(printf '%s' "$body" | curl "${args[@]}" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN") \
+            -H "Content-Type: application/json" --data-binary @-) \
+      || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
   else
-    out=$(curl "${args[@]}") || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
+    out=$(curl "${args[@]}" -H @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN")) \
+      || { log "cannot reach $VAULT_ADDR ($method $path)"; exit 1; }
   fi
   STATUS=${out##*$'\n'}
   RESPONSE=${out%$'\n'*}
@@ -129,11 +136,13 @@ if [ "$AUDIT_ENABLED" = true ]; then
   if [[ "$RESPONSE" == *'"stdout/"'* ]]; then
     log "audit device stdout already enabled"
   else
-    must PUT "sys/audit/stdout" '{"type":"file","description":"JSON lines on the server'"'"'s stdout","options":{"file_path":"stdout"}}'
+    must PUT "sys/audit/stdout" "{\"type\":\"file\",\"description\":\"microkit audit log\",\"options\":{\"file_path\":$(json_str "$AUDIT_FILE_PATH")}}"
     log "enabled audit device stdout"
   fi
-  # microkit sends a request id (the trace id) in X-Request-Id; Vault records only configured headers.
-  must PUT "sys/config/auditing/request-headers/X-Request-Id" '{"hmac":false}'
+  # microkit sends a request id (the trace id) with each call; Vault records only configured headers.
+  for header in ${AUDIT_REQUEST_HEADERS//,/ }; do
+    must PUT "sys/config/auditing/request-headers/$header" '{"hmac":false}'
+  done
 fi
 
 # --- secrets engines -------------------------------------------------------------------------------

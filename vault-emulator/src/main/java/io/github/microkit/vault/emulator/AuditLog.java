@@ -14,7 +14,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -235,7 +234,7 @@ final class AuditLog {
         }
         if (n.isObject()) {
             ObjectNode o = Json.object();
-            n.fields().forEachRemaining(f -> o.set(f.getKey(), hashValues(d, f.getValue())));
+            n.properties().forEach(f -> o.set(f.getKey(), hashValues(d, f.getValue())));
             return o;
         }
         if (n.isArray()) {
@@ -244,9 +243,5 @@ final class AuditLog {
             return a;
         }
         return n;
-    }
-
-    static List<String> names(Map<String, ?> m) {
-        return List.copyOf(m.keySet());
     }
 }

@@ -107,6 +107,22 @@ final class EmulatorCore {
         if (path.equals("sys/health")) {
             return health(method, query);
         }
+        if (path.equals("sys/unseal") && (method.equals("PUT") || method.equals("POST"))) {
+            // There are no unseal keys to check: any non-empty key unseals (an emulator, not a secret store).
+            ObjectNode d;
+            try {
+                d = Json.parseObject(body);
+            } catch (ApiError e) {
+                return error(e);
+            }
+            if (!Json.bool(d, "reset", false)) {
+                if (Json.text(d, "key").isEmpty()) {
+                    return error(ApiError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true"));
+                }
+                sealed = false;
+            }
+            return answer(Response.raw(200, ((SystemBackend) system.backend).sealStatus()), null, null);
+        }
         if (path.equals("sys/seal-status")) {
             return answer(Response.raw(200, ((SystemBackend) system.backend).sealStatus()), null, null);
         }

@@ -282,7 +282,7 @@ final class KvV2Backend implements Backend {
         JsonNode c = body.get("custom_metadata");
         if (c != null && c.isObject()) {
             Map<String, String> custom = new LinkedHashMap<>();
-            c.fields().forEachRemaining(f -> custom.put(f.getKey(), f.getValue().asText()));
+            c.properties().forEach(f -> custom.put(f.getKey(), f.getValue().asText()));
             e.custom = custom;
         }
         e.updated = now;

@@ -184,8 +184,8 @@ final class RabbitMqBackend implements Backend {
             throw ApiError.of(500, "failed to create a new user with the generated credentials: HTTP " + status);
         }
         try {
-            role.vhosts.fields().forEachRemaining(v -> put("/api/permissions/" + enc(v.getKey()) + "/" + u, v.getValue()));
-            role.vhostTopics.fields().forEachRemaining(v -> v.getValue().fields().forEachRemaining(
+            role.vhosts.properties().forEach(v -> put("/api/permissions/" + enc(v.getKey()) + "/" + u, v.getValue()));
+            role.vhostTopics.properties().forEach(v -> v.getValue().properties().forEach(
                     ex -> {
                         ObjectNode perm = ((ObjectNode) ex.getValue()).deepCopy();
                         perm.put("exchange", ex.getKey());

@@ -135,7 +135,12 @@ final class SystemBackend implements Backend {
             case DELETE -> {
                 Mount m = table.remove(path);
                 if (m != null) {
-                    core.leases.revokePrefix(m.routePrefix());
+                    // As Vault does: disabling an engine revokes its leases, an auth method its tokens.
+                    if (auth) {
+                        core.tokens.revokeIssuedUnder(m.routePrefix());
+                    } else {
+                        core.leases.revokePrefix(m.routePrefix());
+                    }
                     m.backend.unmounted();
                 }
                 return Response.noContent();

@@ -118,7 +118,7 @@ final class TokenBackend implements Backend {
         Map<String, String> meta = new LinkedHashMap<>();
         JsonNode m = req.data.get("meta");
         if (m != null && m.isObject()) {
-            m.fields().forEachRemaining(f -> meta.put(f.getKey(), f.getValue().asText()));
+            m.properties().forEach(f -> meta.put(f.getKey(), f.getValue().asText()));
         }
         String name = Json.text(req.data, "display_name").toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
         String displayName = name.isEmpty() ? "token" : name.startsWith("token") ? name : "token-" + name;

@@ -134,6 +134,15 @@ final class TokenStore {
         onRevoke.accept(t);
     }
 
+    /** Revokes every token a login at this path prefix issued (an auth method being disabled). */
+    void revokeIssuedUnder(String pathPrefix) {
+        for (Token t : new ArrayList<>(byId.values())) {
+            if (t.path.startsWith(pathPrefix)) {
+                revoke(t);
+            }
+        }
+    }
+
     /** Revokes every token whose TTL has run out. */
     void expire() {
         Instant now = clock.now();

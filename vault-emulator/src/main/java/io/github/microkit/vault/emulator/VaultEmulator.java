@@ -7,7 +7,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -184,10 +183,6 @@ public final class VaultEmulator implements AutoCloseable {
         public Builder rabbitMqManagementUrl(String url) {
             this.rabbitMqManagementUrl = Objects.requireNonNull(url, "url");
             return this;
-        }
-
-        Optional<String> auditFile() {
-            return Optional.ofNullable(auditFile);
         }
 
         /** Starts listening. */

@@ -23,7 +23,7 @@ class VaultApiShapesTest {
 
     @BeforeEach
     void start() {
-        emulator = VaultEmulator.builder().port(0).start();
+        emulator = VaultEmulator.builder().port(0).clock(VaultHttp.frozenClock()).start();
         http = new VaultHttp(emulator.address());
         root = emulator.rootToken();
     }
@@ -241,6 +241,23 @@ class VaultApiShapesTest {
         http.post("auth/token/revoke", root, Map.of("token", parent));
 
         assertThat(http.get("auth/token/lookup-self", child).status()).isEqualTo(403);
+    }
+
+    @Test
+    void tokensCanBeLookedUpRenewedAndRevokedByAccessorWithoutShowingTheirId() {
+        Reply create = http.post("auth/token/create", root, Map.of("policies", List.of("app"), "ttl", "10m"));
+        String token = create.json().at("/auth/client_token").asText();
+        String accessor = create.json().at("/auth/accessor").asText();
+
+        Reply lookup = http.post("auth/token/lookup-accessor", root, Map.of("accessor", accessor));
+        Reply renew = http.post("auth/token/renew-accessor", root, Map.of("accessor", accessor, "increment", "20m"));
+        Reply revoke = http.post("auth/token/revoke-accessor", root, Map.of("accessor", accessor));
+
+        assertThat(lookup.json().at("/data/id").asText()).isEmpty();
+        assertThat(lookup.json().at("/data/policies")).extracting(JsonNode::asText).containsExactly("app", "default");
+        assertThat(renew.json().at("/auth/lease_duration").asLong()).isEqualTo(1200);
+        assertThat(revoke.status()).isEqualTo(204);
+        assertThat(http.get("auth/token/lookup-self", token).status()).isEqualTo(403);
     }
 
     @Test

@@ -18,6 +18,15 @@ final class VaultHttp {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /**
+     * A clock that stands still until a test moves it: the emulator's own clock follows the wall clock
+     * too, which on a loaded machine can shift exact TTL assertions by a second.
+     */
+    static EmulatorClock frozenClock() {
+        return EmulatorClock.of(java.time.Clock.fixed(java.time.Instant.parse("2026-01-01T00:00:00Z"),
+                java.time.ZoneOffset.UTC));
+    }
+
     record Reply(int status, Optional<String> contentType, String text, JsonNode json) {
     }
 

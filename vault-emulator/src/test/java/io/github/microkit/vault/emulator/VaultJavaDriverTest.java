@@ -235,6 +235,19 @@ class VaultJavaDriverTest {
     }
 
     @Test
+    void sysMountsListingAndSealStatusParseInTheDriver() throws Exception {
+        Vault vault = driver(emulator.rootToken());
+
+        var mounts = vault.sys().mounts().list();
+        var seal = vault.sys().seal().sealStatus();
+
+        assertThat(mounts.getRestResponse().getStatus()).isEqualTo(200);
+        assertThat(mounts.getMounts()).containsKey("secret/");
+        assertThat(seal.getSealed()).isFalse();
+        assertThat(seal.getThreshold()).isEqualTo(1L);
+    }
+
+    @Test
     void sealedVaultAnswers503ToReadsAndHealthSaysSealed() throws Exception {
         try (VaultEmulator sealed = VaultEmulator.builder().port(0).start()) {
             sealed.seal();
