@@ -20,6 +20,18 @@ class CheckerInputsTest {
     }
 
     @Test
+    void theStandaloneKustomizeIsCalledWithBuild() {
+        // The fallback where kubectl is missing: "kustomize build DIR", not "kubectl kustomize DIR".
+        Kustomize kustomize = Kustomize.forBinary(Path.of("/nonexistent/bin/kustomize"));
+
+        assertThat(kustomize).hasToString("/nonexistent/bin/kustomize build");
+        assertThatThrownBy(() -> kustomize.render(Manifests.root().resolve("overlays/dev")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageStartingWith("cannot run /nonexistent/bin/kustomize build ");
+        assertThat(Kustomize.forBinary(Path.of("/usr/bin/kubectl"))).hasToString("/usr/bin/kubectl kustomize");
+    }
+
+    @Test
     void anObjectWithoutOriginIsAttributedToTheOverlaysKustomization() {
         RenderedOverlay overlay = RenderedOverlay.parse("""
                 apiVersion: v1
