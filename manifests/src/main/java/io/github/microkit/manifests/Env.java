@@ -1,12 +1,13 @@
 package io.github.microkit.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A container's environment as the kubelet will build it from the rendered objects: envFrom
@@ -65,7 +66,7 @@ final class Env {
             JsonNode ref = from.path("configMapKeyRef");
             Optional<ManifestObject> configMap = find(overlay, "ConfigMap", ref.path("name").asText(), namespace);
             JsonNode value = configMap.map(c -> c.node().path("data").path(ref.path("key").asText()))
-                    .orElse(com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+                    .orElse(MissingNode.getInstance());
             if (value.isMissingNode() && !ref.path("optional").asBoolean(false)) {
                 problems.add(variable + " refers to ConfigMap key " + ref.path("name").asText() + "/"
                         + ref.path("key").asText() + ", which is not in the rendered overlay");

@@ -6,6 +6,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
 
 /**
  * A service's pod gets the time its drain needs: a preStop pause (so endpoints stop routing to it
@@ -69,8 +71,8 @@ final class GracefulShutdownRule implements Rule {
         }
         JsonNode command = preStop.path("exec").path("command");
         String joined = command.isArray() ? String.join(" ",
-                java.util.stream.StreamSupport.stream(command.spliterator(), false).map(JsonNode::asText).toList()) : "";
-        var matcher = java.util.regex.Pattern.compile("(?:^|\\s)sleep\\s+(\\d+)").matcher(joined);
+                StreamSupport.stream(command.spliterator(), false).map(JsonNode::asText).toList()) : "";
+        var matcher = Pattern.compile("(?:^|\\s)sleep\\s+(\\d+)").matcher(joined);
         return matcher.find() ? Optional.of(Long.parseLong(matcher.group(1))) : Optional.empty();
     }
 }

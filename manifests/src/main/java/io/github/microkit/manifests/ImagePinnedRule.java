@@ -1,5 +1,6 @@
 package io.github.microkit.manifests;
 
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -31,30 +32,30 @@ final class ImagePinnedRule implements Rule {
         }
     }
 
-    static java.util.Optional<String> problem(String image) {
+    static Optional<String> problem(String image) {
         if (image.isBlank()) {
-            return java.util.Optional.of("is not set");
+            return Optional.of("is not set");
         }
         String reference = image;
         int at = image.indexOf('@');
         if (at >= 0) {
             String digest = image.substring(at + 1);
-            return DIGEST.matcher(digest).matches() ? java.util.Optional.empty()
-                    : java.util.Optional.of(image + " has a malformed digest (expected sha256:<64 hex digits>)");
+            return DIGEST.matcher(digest).matches() ? Optional.empty()
+                    : Optional.of(image + " has a malformed digest (expected sha256:<64 hex digits>)");
         }
         int slash = reference.lastIndexOf('/');
         int colon = reference.lastIndexOf(':');
         if (colon <= slash) {
-            return java.util.Optional.of(image + " has no tag (which means latest): pin a version tag");
+            return Optional.of(image + " has no tag (which means latest): pin a version tag");
         }
         String tag = reference.substring(colon + 1);
         if (tag.equals("latest")) {
-            return java.util.Optional.of(image + " uses latest: pin a version tag");
+            return Optional.of(image + " uses latest: pin a version tag");
         }
         if (!VERSION_TAG.matcher(tag).matches()) {
-            return java.util.Optional.of(image + " has the floating tag " + tag
+            return Optional.of(image + " has the floating tag " + tag
                     + ": pin a full version (major.minor.patch) or a digest");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

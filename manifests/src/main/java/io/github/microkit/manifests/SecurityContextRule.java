@@ -3,6 +3,7 @@ package io.github.microkit.manifests;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every container runs "restricted": not as root, no privilege escalation, a read-only root
@@ -14,7 +15,7 @@ import java.util.Map;
 final class SecurityContextRule implements Rule {
     static final String ID = "security-context";
     /** The volume types the restricted Pod Security Standard allows. */
-    private static final java.util.Set<String> RESTRICTED_VOLUMES = java.util.Set.of("configMap", "csi",
+    private static final Set<String> RESTRICTED_VOLUMES = Set.of("configMap", "csi",
             "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
 
     @Override

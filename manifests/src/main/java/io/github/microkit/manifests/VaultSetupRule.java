@@ -1,11 +1,13 @@
 package io.github.microkit.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,10 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * What the Vault setup writes matches what the services expect. The rule runs the setup script itself
@@ -46,7 +51,7 @@ final class VaultSetupRule implements Rule {
      * Runs by input: the script is deterministic in what it writes for the same text, settings and
      * files, and each run costs some thirty curl processes. Failed runs are not kept.
      */
-    private static final Map<Setup.Key, VaultState> RUNS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Setup.Key, VaultState> RUNS = new ConcurrentHashMap<>();
 
     @Override
     public String id() {
@@ -144,7 +149,7 @@ final class VaultSetupRule implements Rule {
         Map<String, JsonNode> volumes = new HashMap<>();
         job.spec().path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
         for (JsonNode mount : container.path("volumeMounts")) {
-            JsonNode volume = volumes.getOrDefault(mount.path("name").asText(), com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+            JsonNode volume = volumes.getOrDefault(mount.path("name").asText(), MissingNode.getInstance());
             String dir = mount.path("mountPath").asText().replaceAll("/+$", "");
             mounted(context, job, volume).forEach((key, content) -> files.put(dir + "/" + key, content));
         }
@@ -282,7 +287,7 @@ final class VaultSetupRule implements Rule {
                                 Map<String, Optional<String>> env) {
         ManifestObject deployment = pod.owner();
         JsonNode container = pod.container(pod.labels().path("app.kubernetes.io/name").asText()).orElseThrow().node();
-        java.util.function.Function<String, String> from = name -> " [" + name + " "
+        Function<String, String> from = name -> " [" + name + " "
                 + Env.origin(context.overlay, pod, container, name) + "]";
         String by = "vault-setup.sh (settings from " + setup.object().ref() + ")";
         Optional<String> setupAddress = setup.env().getOrDefault("VAULT_ADDR", Optional.empty());
@@ -342,7 +347,7 @@ final class VaultSetupRule implements Rule {
 
     private static List<String> checkKubernetesAuth(Context context, VaultState state, PodTemplate pod,
                                                     Map<String, Optional<String>> env, String by,
-                                                    java.util.function.Function<String, String> from) {
+                                                    Function<String, String> from) {
         ManifestObject deployment = pod.owner();
         if (!"kubernetes".equals(state.authMethods().get("kubernetes"))) {
             context.report(deployment, ID, "VAULT_AUTH=kubernetes, but " + by + " does not enable the kubernetes auth method");
@@ -524,7 +529,7 @@ final class VaultSetupRule implements Rule {
     }
 
     private static Stream<String> stream(JsonNode array) {
-        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText);
+        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText);
     }
 
     private static String stripSlash(String s) {
@@ -533,7 +538,7 @@ final class VaultSetupRule implements Rule {
 
     private static String decode(String base64) {
         try {
-            return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return "";
         }
