@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * Checks rendered overlays against the Kubernetes API models and microkit's own rules (the ids in
- * every message): schema, security-context, probes, resources, labels, selectors, service-variables,
- * image-pinned, configmap-secrets, graceful-shutdown, network-default-deny, vault-setup, mesh,
- * rabbitmq-cluster.
+ * every message): schema, security-context, probes, resources, labels, selectors, references,
+ * service-variables, image-pinned, configmap-secrets, graceful-shutdown, network-default-deny,
+ * vault-setup, mesh, rabbitmq-cluster.
  *
  * <pre>{@code
  * ManifestChecker checker = ManifestChecker.forManifests(Path.of("manifests"));
@@ -33,6 +33,7 @@ public final class ManifestChecker {
                 new ResourcesRule(),
                 new LabelsRule(),
                 new SelectorsRule(),
+                new ReferencesRule(),
                 new ServiceVariablesRule(),
                 new ImagePinnedRule(),
                 new ConfigMapSecretsRule(),
