@@ -29,6 +29,17 @@ class SchemaRuleTest {
     }
 
     @Test
+    void aListWrittenAsAMapIsRejected() {
+        Report report = Broken.check("overlays/dev", "Deployment", "producer", d -> {
+            var container = container(d);
+            at(d, "/spec/template/spec").putObject("containers").set("producer", container);
+        });
+
+        assertRejected(report, SchemaRule.ID, PRODUCER, "Deployment/producer",
+                "Expected the field `containers` to be an array in the JSON string");
+    }
+
+    @Test
     void aMissingRequiredFieldIsRejected() {
         Report report = Broken.check("overlays/dev", "Deployment", "producer", d -> container(d).remove("name"));
 
