@@ -56,6 +56,8 @@ final class ConfirmingPublisher implements Publisher {
     private final ConcurrentLinkedQueue<Pending> inFlightOrder = new ConcurrentLinkedQueue<>();
     /** Publisher sequence numbers the broker returned as unroutable; the ack that follows settles them. */
     private final Map<Long, String> returned = new ConcurrentHashMap<>();
+    /** Forwarded messages the broker returned, by exchange, routing key and message id. */
+    private final Map<String, String> returnedForwards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private final Object publishLock = new Object();
 
@@ -116,13 +118,48 @@ final class ConfirmingPublisher implements Publisher {
             return CompletableFuture.failedFuture(
                     PublishException.connectionLost(exchange, routingKey, message.messageId(), e));
         }
-        awaitUnblocked(message);
-        acquireWindow(message);
+        awaitUnblocked(exchange, routingKey, message.messageId());
+        acquireWindow(exchange, routingKey, message.messageId());
 
         long seq = publisherSeq.incrementAndGet();
         Pending pending = new Pending(message.messageId(), exchange, routingKey, seq,
-                System.nanoTime() + config.confirmTimeout().toNanos());
-        AMQP.BasicProperties properties = properties(message, seq);
+                System.nanoTime() + config.confirmTimeout().toNanos(), null);
+        return send(pending, message.mandatory(), properties(message, seq), body);
+    }
+
+    /**
+     * Publishes a message that was consumed, with its properties and headers as they are (a consumer's delayed
+     * retry or dead-letter keeps the original publisher's id and sequence number), always mandatory so that a
+     * missing destination fails the future instead of dropping the message. Failures complete the future; this
+     * never throws for the broker's sake.
+     */
+    CompletableFuture<PublishConfirm> forward(String exchange, String routingKey, AMQP.BasicProperties properties,
+            byte[] body) {
+        String messageId = properties.getMessageId();
+        if (closed) {
+            return CompletableFuture.failedFuture(PublishException.closed(exchange, routingKey, messageId));
+        }
+        try {
+            if (!exchanges.exists(connection, exchange)) {
+                return CompletableFuture.failedFuture(PublishException.unroutable(exchange, routingKey, messageId,
+                        "404 exchange not found"));
+            }
+            awaitUnblocked(exchange, routingKey, messageId);
+            acquireWindow(exchange, routingKey, messageId);
+        } catch (IOException | AlreadyClosedException e) {
+            return CompletableFuture.failedFuture(PublishException.connectionLost(exchange, routingKey, messageId, e));
+        } catch (PublishException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Pending pending = new Pending(messageId, exchange, routingKey, -1,
+                System.nanoTime() + config.confirmTimeout().toNanos(), forwardKey(exchange, routingKey, messageId));
+        return send(pending, true, properties, body);
+    }
+
+    private CompletableFuture<PublishConfirm> send(Pending pending, boolean mandatory, AMQP.BasicProperties properties,
+            byte[] body) {
+        String exchange = pending.exchange;
+        String routingKey = pending.routingKey;
         Slot target = null;
         try {
             synchronized (publishLock) {
@@ -131,13 +168,13 @@ final class ConfirmingPublisher implements Publisher {
                 pending.channelSeq = target.channel.getNextPublishSeqNo();
                 target.outstanding.put(pending.channelSeq, pending);
                 inFlightOrder.add(pending);
-                target.channel.basicPublish(exchange, routingKey, message.mandatory(), properties, body);
+                target.channel.basicPublish(exchange, routingKey, mandatory, properties, body);
             }
         } catch (IOException | AlreadyClosedException e) {
             if (target != null) {
                 target.outstanding.remove(pending.channelSeq, pending);
             }
-            fail(pending, PublishException.connectionLost(exchange, routingKey, message.messageId(), e));
+            fail(pending, PublishException.connectionLost(exchange, routingKey, pending.messageId, e));
         }
         return pending.future;
     }
@@ -272,7 +309,12 @@ final class ConfirmingPublisher implements Publisher {
     }
 
     private void settleAck(Pending p) {
-        String replyText = returned.isEmpty() ? null : returned.remove(p.publisherSeq);
+        String replyText;
+        if (p.forwardKey != null) {
+            replyText = returnedForwards.isEmpty() ? null : returnedForwards.remove(p.forwardKey);
+        } else {
+            replyText = returned.isEmpty() ? null : returned.remove(p.publisherSeq);
+        }
         if (replyText != null) {
             fail(p, PublishException.unroutable(p.exchange, p.routingKey, p.messageId, replyText));
         } else if (p.finish()) {
@@ -284,9 +326,19 @@ final class ConfirmingPublisher implements Publisher {
     private void handleReturn(Return ret) {
         Map<String, Object> headers = ret.getProperties().getHeaders();
         Object seq = headers == null ? null : headers.get(MessageHeaders.PUBLISHER_SEQ);
-        if (seq instanceof Number) {
-            returned.put(((Number) seq).longValue(), ret.getReplyCode() + " " + ret.getReplyText());
+        Object id = headers == null ? null : headers.get(MessageHeaders.PUBLISHER_ID);
+        String replyText = ret.getReplyCode() + " " + ret.getReplyText();
+        if (seq instanceof Number && id != null && publisherId.equals(id.toString())) {
+            returned.put(((Number) seq).longValue(), replyText);
+        } else {
+            // a forwarded message carries another publisher's sequence number: match it by where it went
+            returnedForwards.put(forwardKey(ret.getExchange(), ret.getRoutingKey(),
+                    ret.getProperties().getMessageId()), replyText);
         }
+    }
+
+    private static String forwardKey(String exchange, String routingKey, String messageId) {
+        return exchange + '\u0000' + routingKey + '\u0000' + messageId;
     }
 
     private void handleShutdown(Slot closedSlot, ShutdownSignalException cause) {
@@ -324,18 +376,17 @@ final class ConfirmingPublisher implements Publisher {
         }
     }
 
-    private void awaitUnblocked(OutboundMessage message) {
+    private void awaitUnblocked(String exchange, String routingKey, String messageId) {
         if (!connectionState.blocked()) {
             return;
         }
         Duration wait = config.windowTimeout();
         if (!connectionState.awaitUnblocked(wait)) {
-            throw PublishException.brokerBlocked(message.exchange(), message.routingKey(), message.messageId(),
-                    connectionState.blockedReason(), wait);
+            throw PublishException.brokerBlocked(exchange, routingKey, messageId, connectionState.blockedReason(), wait);
         }
     }
 
-    private void acquireWindow(OutboundMessage message) {
+    private void acquireWindow(String exchange, String routingKey, String messageId) {
         boolean acquired;
         try {
             acquired = window.tryAcquire(config.windowTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -344,12 +395,11 @@ final class ConfirmingPublisher implements Publisher {
             acquired = false;
         }
         if (!acquired) {
-            throw PublishException.windowFull(message.exchange(), message.routingKey(), message.messageId(),
-                    config.window(), config.windowTimeout());
+            throw PublishException.windowFull(exchange, routingKey, messageId, config.window(), config.windowTimeout());
         }
         if (closed) {
             window.release();
-            throw PublishException.closed(message.exchange(), message.routingKey(), message.messageId());
+            throw PublishException.closed(exchange, routingKey, messageId);
         }
     }
 
@@ -452,7 +502,11 @@ final class ConfirmingPublisher implements Publisher {
             ConcurrentNavigableMap<Long, Pending> old = outstanding;
             outstanding = new ConcurrentSkipListMap<>();
             for (Pending p : old.values()) {
-                returned.remove(p.publisherSeq);
+                if (p.forwardKey != null) {
+                    returnedForwards.remove(p.forwardKey);
+                } else {
+                    returned.remove(p.publisherSeq);
+                }
                 fail(p, PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
             }
             old.clear();
@@ -479,17 +533,21 @@ final class ConfirmingPublisher implements Publisher {
         final String routingKey;
         final long publisherSeq;
         final long deadline;
+        /** Set for a forwarded message (its returns are matched by destination and id), null otherwise. */
+        final String forwardKey;
         final CompletableFuture<PublishConfirm> future = new CompletableFuture<>();
         volatile Slot slot;
         volatile long channelSeq;
         volatile int finished;
 
-        Pending(String messageId, String exchange, String routingKey, long publisherSeq, long deadline) {
+        Pending(String messageId, String exchange, String routingKey, long publisherSeq, long deadline,
+                String forwardKey) {
             this.messageId = messageId;
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.publisherSeq = publisherSeq;
             this.deadline = deadline;
+            this.forwardKey = forwardKey;
         }
 
         /** True for the one caller that settles this message; settling happens once whatever races. */

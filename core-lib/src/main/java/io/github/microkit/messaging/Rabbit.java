@@ -3,6 +3,8 @@ package io.github.microkit.messaging;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryRetryLogic;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthCheck;
@@ -12,8 +14,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -28,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *     rabbit.declare(topology);
  *     Publisher publisher = rabbit.publisher(PublisherConfig.defaults());
  *     publisher.publishAndWait(OutboundMessage.to("orders", "order.placed").payload(order).type("order.placed.v1").build());
+ *     Subscription subscription = rabbit.subscribe(SubscriptionConfig.forQueue(ordersPlaced, OrderPlaced.class).build(),
+ *             (order, meta) -> store.save(order));
  * }
  * }</pre>
  *
@@ -41,6 +53,7 @@ public final class Rabbit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Rabbit.class);
 
     private final RabbitConfig config;
+    private final MessagingMetrics metrics;
     private final ConnectionFactory factory;
     private final ExchangeRegistry exchanges = new ExchangeRegistry();
     private volatile Connection publishConnection;
@@ -49,18 +62,31 @@ public final class Rabbit implements AutoCloseable {
     private final Object topologyLock = new Object();
     private final List<Topology> declared = new ArrayList<>(); // guarded by topologyLock
     private Channel topologyChannel; // guarded by topologyLock
+    private final List<RabbitSubscription<?>> subscriptions = new CopyOnWriteArrayList<>();
+    private final Object consumeLock = new Object();
+    private ConsumeSide consumeSide; // guarded by consumeLock; opened by the first subscribe
     private volatile boolean closed;
 
-    private Rabbit(RabbitConfig config) {
+    private Rabbit(RabbitConfig config, MessagingMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.factory = factory(config);
-        this.publishConnection = connectWithRetry("publish");
+        metrics.connectionCollector("publish").ifPresent(factory::setMetricsCollector);
+        this.publishConnection = connectWithRetry(factory, "publish");
         this.publishState = new ConnectionState("publish", publishConnection, config.describeTarget());
     }
 
     /** Connects to the broker {@code config} names, retrying the first attempt as configured. */
     public static Rabbit connect(RabbitConfig config) {
-        return new Rabbit(Objects.requireNonNull(config, "config"));
+        return connect(config, MessagingMetrics.noop());
+    }
+
+    /**
+     * Connects and reports to {@code metrics}, for example {@code MicrometerMessagingMetrics.of(registry)}, which
+     * also puts amqp-client's own Micrometer collector on both connections.
+     */
+    public static Rabbit connect(RabbitConfig config, MessagingMetrics metrics) {
+        return new Rabbit(Objects.requireNonNull(config, "config"), Objects.requireNonNull(metrics, "metrics"));
     }
 
     /** Connects with the defaults and the broker of {@code uri} ({@code amqp://user:pass@host:port/vhost}). */
@@ -139,7 +165,9 @@ public final class Rabbit implements AutoCloseable {
             ConfirmingPublisher publisher = new ConfirmingPublisher(publishConnection, exchanges, publishState,
                     publisherConfig, config.connectionName());
             publishers.add(publisher);
-            return publisher;
+            return metrics != MessagingMetrics.noop()
+                    ? new MeteredPublisher(publisher, metrics.publisher(publisher.publisherId()))
+                    : publisher;
         }
     }
 
@@ -159,7 +187,7 @@ public final class Rabbit implements AutoCloseable {
     public void replaceConnections() {
         ensureOpen();
         synchronized (topologyLock) {
-            Connection fresh = connectWithRetry("publish");
+            Connection fresh = connectWithRetry(factory, "publish");
             ConnectionState freshState = new ConnectionState("publish", fresh, config.describeTarget());
             Channel freshTopologyChannel;
             try {
@@ -175,6 +203,14 @@ public final class Rabbit implements AutoCloseable {
             List<java.util.concurrent.CompletableFuture<Void>> drains = new ArrayList<>();
             for (ConfirmingPublisher publisher : publishers) {
                 drains.add(publisher.moveTo(fresh, freshState));
+            }
+            ConsumeSide side;
+            synchronized (consumeLock) {
+                side = consumeSide;
+            }
+            if (side != null) {
+                // retries and dead-letters are published on the publishing connection too
+                drains.add(side.forwarder.moveTo(fresh, freshState));
             }
             publishConnection = fresh;
             publishState = freshState;
@@ -196,26 +232,215 @@ public final class Rabbit implements AutoCloseable {
         }
     }
 
-    /** UP while the connections are open and not blocked; DOWN otherwise. Never touches the network. */
+    /**
+     * Starts consuming the queue of {@code subscriptionConfig} with {@code handler}, on the consuming connection
+     * (opened by the first subscription). The queue and its companions (dead-letter exchange, delay queues) must
+     * exist: declare the topology first.
+     *
+     * @throws MessagingException when the queue or a companion is missing, or consuming fails
+     */
+    public <T> Subscription subscribe(SubscriptionConfig<T> subscriptionConfig, MessageHandler<T> handler) {
+        Objects.requireNonNull(subscriptionConfig, "subscriptionConfig");
+        Objects.requireNonNull(handler, "handler");
+        ensureOpen();
+        ConsumeSide side = consumeSide();
+        checkCompanions(side.connection, subscriptionConfig.queue());
+        String queue = subscriptionConfig.queue().name();
+        RabbitSubscription<?>[] self = new RabbitSubscription<?>[1];
+        RabbitSubscription<T> subscription = new RabbitSubscription<>(subscriptionConfig, handler, side.connection,
+                side.forwarder, PublisherConfig.defaults().confirmTimeout(), metrics.consumer(queue), side.scheduler,
+                () -> subscriptions.remove(self[0]));
+        self[0] = subscription;
+        subscriptions.add(subscription);
+        try {
+            subscription.start();
+        } catch (RuntimeException e) {
+            subscription.close(Duration.ZERO);
+            throw e;
+        }
+        metrics.gauges(queue, subscription::stats, subscriptionConfig.lossDetector());
+        return subscription;
+    }
+
+    /** The queue, its dead-letter exchange and its delay queues must exist, or failures would have nowhere to go. */
+    private static void checkCompanions(Connection connection, QueueSpec spec) {
+        List<String> missing = new ArrayList<>();
+        List<String> queues = new ArrayList<>(List.of(spec.name()));
+        for (int step = 1; step <= spec.retryDelays().size(); step++) {
+            queues.add(spec.retryQueue(step));
+        }
+        for (String queue : queues) {
+            if (!exists(connection, ch -> ch.queueDeclarePassive(queue))) {
+                missing.add("queue '" + queue + "'");
+            }
+        }
+        if (!exists(connection, ch -> ch.exchangeDeclarePassive(spec.deadLetterExchange()))) {
+            missing.add("exchange '" + spec.deadLetterExchange() + "'");
+        }
+        if (!missing.isEmpty()) {
+            throw new MessagingException("Cannot consume from '" + spec.name() + "': " + String.join(", ", missing)
+                    + (missing.size() == 1 ? " does" : " do") + " not exist. Declare the topology with this QueueSpec"
+                    + " (rabbit.declare(topology)) before subscribing.");
+        }
+    }
+
+    private static boolean exists(Connection connection, PassiveCheck check) {
+        try (Channel channel = connection.createChannel()) {
+            check.run(channel);
+            return true;
+        } catch (IOException e) {
+            Throwable root = TopologyDeclarer.rootOf(e);
+            if (root instanceof com.rabbitmq.client.ShutdownSignalException
+                    && ((com.rabbitmq.client.ShutdownSignalException) root).getReason()
+                    instanceof com.rabbitmq.client.AMQP.Channel.Close
+                    && ((com.rabbitmq.client.AMQP.Channel.Close) ((com.rabbitmq.client.ShutdownSignalException) root)
+                    .getReason()).getReplyCode() == com.rabbitmq.client.AMQP.NOT_FOUND) {
+                return false;
+            }
+            throw new MessagingException("Could not check the topology: " + MessagingException.describe(root), e);
+        } catch (TimeoutException | RuntimeException e) {
+            throw new MessagingException("Could not check the topology: " + MessagingException.describe(e), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface PassiveCheck {
+        void run(Channel channel) throws IOException;
+    }
+
+    /** The consuming connection and what goes with it, opened on first use. */
+    private ConsumeSide consumeSide() {
+        synchronized (consumeLock) {
+            ensureOpen();
+            if (consumeSide == null) {
+                consumeSide = new ConsumeSide();
+            }
+            return consumeSide;
+        }
+    }
+
+    /**
+     * The consuming connection. Its handlers run on a pool of their own (one thread per busy channel), so a slow
+     * handler never holds up the client's I/O; retries and dead-letters are published on the publishing connection,
+     * whose flow control must not stop acks.
+     */
+    private final class ConsumeSide {
+        final ExecutorService handlers = Executors.newCachedThreadPool(daemonThreads("microkit-consumer"));
+        final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                daemonThreads("microkit-consumer-recovery"));
+        final Connection connection;
+        final ConnectionState state;
+        final ConfirmingPublisher forwarder;
+
+        ConsumeSide() {
+            ConnectionFactory consumeFactory = factory(config);
+            consumeFactory.setSharedExecutor(handlers);
+            metrics.connectionCollector("consume").ifPresent(consumeFactory::setMetricsCollector);
+            try {
+                connection = connectWithRetry(consumeFactory, "consume");
+            } catch (RuntimeException e) {
+                handlers.shutdownNow();
+                scheduler.shutdownNow();
+                throw e;
+            }
+            state = new ConnectionState("consume", connection, config.describeTarget());
+            connection.addShutdownListener(cause -> {
+                if (!cause.isInitiatedByApplication()) {
+                    for (RabbitSubscription<?> s : subscriptions) {
+                        s.connectionLost(cause.getMessage());
+                    }
+                }
+            });
+            if (connection instanceof Recoverable) {
+                ((Recoverable) connection).addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable recoverable) {
+                        for (RabbitSubscription<?> s : subscriptions) {
+                            s.connectionRecovered();
+                        }
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recoverable) {
+                        // the subscriptions learnt of the loss from the shutdown listener
+                    }
+                });
+            }
+            forwarder = new ConfirmingPublisher(publishConnection, exchanges, publishState,
+                    PublisherConfig.builder().appId(config.connectionName()).build(), config.connectionName());
+        }
+
+        void close() {
+            forwarder.close();
+            try {
+                connection.close((int) TimeUnit.SECONDS.toMillis(10));
+            } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
+                LOG.debug("consume connection already closed: {}", e.toString());
+            }
+            scheduler.shutdownNow();
+            handlers.shutdown();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * UP while the connections are open and not blocked; DOWN otherwise. Subscriptions have checks of their own
+     * ({@link Subscription#healthCheck()}). Never touches the network.
+     */
     public HealthCheck healthCheck() {
         return () -> {
             if (closed) {
                 return Health.down("closed");
             }
             Health publish = publishState.health();
-            return publish.status() == HealthStatus.UP
-                    ? Health.up("connected to " + config.describeTarget()).withFacts(publish.facts())
-                    : publish;
+            ConsumeSide side;
+            synchronized (consumeLock) {
+                side = consumeSide;
+            }
+            Health consume = side == null ? null : side.state.health();
+            Map<String, Object> facts = new LinkedHashMap<>();
+            publish.facts().forEach((k, v) -> facts.put("publish." + k, v));
+            if (consume != null) {
+                consume.facts().forEach((k, v) -> facts.put("consume." + k, v));
+            }
+            if (publish.status() != HealthStatus.UP) {
+                return publish.withFacts(facts);
+            }
+            if (consume != null && consume.status() != HealthStatus.UP) {
+                return consume.withFacts(facts);
+            }
+            return Health.up("connected to " + config.describeTarget()).withFacts(facts);
         };
     }
 
-    /** Closes every publisher (waiting for their confirms up to their timeout), then the connections. */
+    /**
+     * Drains and closes every subscription (each up to its drain timeout), closes every publisher (waiting for
+     * their confirms up to their timeout), then the connections.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (RabbitSubscription<?> subscription : subscriptions) {
+            subscription.close();
+        }
+        ConsumeSide side;
+        synchronized (consumeLock) {
+            side = consumeSide;
+        }
+        if (side != null) {
+            side.close();
+        }
         for (ConfirmingPublisher publisher : publishers) {
             publisher.close();
         }
@@ -232,7 +457,7 @@ public final class Rabbit implements AutoCloseable {
         }
     }
 
-    private Connection connectWithRetry(String role) {
+    private Connection connectWithRetry(ConnectionFactory factory, String role) {
         String name = config.connectionName() + "-" + role;
         long backoff = config.connectBackoff().toMillis();
         Exception last = null;

@@ -1,0 +1,762 @@
+package io.github.microkit.messaging;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Consumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.github.microkit.health.Health;
+import io.github.microkit.health.HealthCheck;
+import io.github.microkit.health.HealthStatus;
+import io.github.microkit.trace.CurrentTrace;
+import io.github.microkit.trace.TraceContext;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A subscription: {@code concurrency} channels, each with one consumer whose handler runs on the client's
+ * dispatch thread for that channel, so a channel processes its messages one at a time and in order, and the ack
+ * goes out on the thread that processed the message.
+ */
+final class RabbitSubscription<T> implements Subscription {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitSubscription.class);
+    private static final int MAX_EXCEPTION_MESSAGE = 256;
+    private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
+            "(?i)(password|passwd|pwd|secret|token|api[_-]?key|authorization|credentials?)(\\s*[=:]\\s*)\\S+");
+    private static final Pattern BEARER = Pattern.compile("(?i)(bearer|basic)\\s+[A-Za-z0-9._~+/=-]+");
+    private static final Pattern URI_USERINFO = Pattern.compile("://[^/@\\s]+@");
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
+
+    private final SubscriptionConfig<T> config;
+    private final MessageHandler<T> handler;
+    private final Connection connection;
+    private final ConfirmingPublisher forwarder;
+    private final Duration forwardTimeout;
+    private final MessagingMetrics.ConsumerMetrics metrics;
+    private final ScheduledExecutorService scheduler;
+    private final Runnable onClose;
+    private final String queue;
+    private final QueueSpec spec;
+    private final ObjectReader reader;
+    private final Deduplicator dedup;
+    private final LossDetector loss;
+    private final Slot[] slots;
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object drainMonitor = new Object();
+    private final Object lifecycle = new Object();
+    private volatile boolean draining;
+    private volatile boolean closed;
+
+    private final LongAdder consumed = new LongAdder();
+    private final LongAdder acked = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder requeued = new LongAdder();
+    private final LongAdder handlerFailures = new LongAdder();
+    private final AtomicLong interruptions = new AtomicLong();
+    private final AtomicLong resubscribed = new AtomicLong();
+    private volatile Instant interruptedSince; // null while consuming normally
+    private volatile String interruptionCause;
+    private volatile Instant lastInterruptionStart;
+    private volatile Instant lastInterruptionEnd;
+
+    RabbitSubscription(SubscriptionConfig<T> config, MessageHandler<T> handler, Connection connection,
+            ConfirmingPublisher forwarder, Duration forwardTimeout, MessagingMetrics.ConsumerMetrics metrics,
+            ScheduledExecutorService scheduler, Runnable onClose) {
+        this.config = config;
+        this.handler = handler;
+        this.connection = connection;
+        this.forwarder = forwarder;
+        this.forwardTimeout = forwardTimeout;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.onClose = onClose;
+        this.spec = config.queue();
+        this.queue = spec.name();
+        this.reader = config.objectMapper().readerFor(config.payloadType());
+        this.dedup = config.deduplicator().orElse(null);
+        this.loss = config.lossDetector();
+        this.slots = new Slot[config.concurrency()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(i);
+        }
+    }
+
+    /** Opens every consumer channel; throws when one cannot consume (the queue is missing ...). */
+    void start() {
+        for (Slot slot : slots) {
+            try {
+                subscribe(slot);
+            } catch (IOException | RuntimeException e) {
+                throw new MessagingException("Could not consume from queue '" + queue + "': "
+                        + MessagingException.describe(TopologyDeclarer.rootOf(e)), e);
+            }
+        }
+        LOG.info("consuming queue '{}' with {} channel(s), prefetch {}, {} attempt(s)", queue, slots.length,
+                config.prefetch(), config.maxAttempts());
+    }
+
+    private void subscribe(Slot slot) throws IOException {
+        Channel channel = connection.createChannel();
+        try {
+            channel.basicQos(config.prefetch());
+            SlotConsumer consumer = new SlotConsumer(slot, channel);
+            slot.consumer = consumer;
+            slot.channel = channel;
+            String tag = config.consumerTagPrefix() + "-" + queue + "-" + slot.index + "-"
+                    + UUID.randomUUID().toString().substring(0, 8);
+            slot.tag = channel.basicConsume(queue, false, tag, consumer);
+            // consume-ok has arrived; its callback may still be queued behind deliveries
+            slot.consuming = true;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- delivery
+
+    private void deliver(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        inFlight.incrementAndGet();
+        try {
+            if (draining) {
+                // not started: stays unacked, and closing the channel returns it to the queue
+                return;
+            }
+            process(channel, envelope, properties, body);
+        } catch (RuntimeException | Error e) {
+            // a bug of ours or an Error from the handler: never ack what was not processed
+            LOG.error("processing message {} from '{}' failed unexpectedly; returning it to the queue",
+                    properties.getMessageId(), queue, e);
+            requeue(channel, envelope.getDeliveryTag());
+        } finally {
+            if (inFlight.decrementAndGet() == 0 && draining) {
+                synchronized (drainMonitor) {
+                    drainMonitor.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void process(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        long tag = envelope.getDeliveryTag();
+        consumed.increment();
+        metrics.consumed();
+        Map<String, Object> headers = properties.getHeaders();
+        int attempt = attemptOf(headers);
+        if (attempt == 1 && headers != null) {
+            // delayed retries are our own copies: only first attempts say something about the publisher's sequence
+            Object publisher = headers.get(MessageHeaders.PUBLISHER_ID);
+            Object seq = headers.get(MessageHeaders.PUBLISHER_SEQ);
+            if (publisher != null && seq instanceof Number) {
+                loss.record(publisher.toString(), ((Number) seq).longValue());
+            }
+        }
+        String type = properties.getType();
+        if (!config.accepts(type)) {
+            deadLetter(channel, envelope, properties, body, attempt, NonRetryableException.class.getName(),
+                    "message type " + (type == null ? "(none)" : "'" + truncate(type, 64) + "'")
+                            + " is not one this subscription accepts " + config.acceptedTypes());
+            return;
+        }
+        T payload;
+        try {
+            payload = decode(body);
+        } catch (IOException e) {
+            deadLetter(channel, envelope, properties, body, attempt, e.getClass().getName(), describeDecodeFailure(e));
+            return;
+        }
+        String messageId = properties.getMessageId();
+        boolean claimed = false;
+        if (dedup != null && messageId != null) {
+            Deduplicator.Claim claim = claim(messageId);
+            if (claim == Deduplicator.Claim.DONE) {
+                duplicates.increment();
+                metrics.duplicateSkipped();
+                LOG.debug("message {} from '{}' was processed before; acking the duplicate", messageId, queue);
+                ack(channel, tag);
+                return;
+            }
+            if (claim == Deduplicator.Claim.IN_PROGRESS) {
+                LOG.info("message {} from '{}' is still being processed by another handler after {}; returning"
+                        + " the duplicate to the queue", messageId, queue, config.duplicateWait());
+                requeue(channel, tag);
+                return;
+            }
+            claimed = true;
+        }
+        TraceContext trace = traceOf(headers);
+        MessageMetadata metadata = new MessageMetadata(queue, envelope, properties, trace, attempt);
+        long started = System.nanoTime();
+        try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
+            handler.handle(payload, metadata);
+        } catch (Exception e) {
+            metrics.handled(System.nanoTime() - started, false);
+            handlerFailures.increment();
+            if (claimed) {
+                dedup.release(messageId);
+            }
+            if (e instanceof NonRetryableException) {
+                deadLetter(channel, envelope, properties, body, attempt, e.getClass().getName(), safeMessage(e));
+            } else {
+                retryOrDeadLetter(channel, envelope, properties, body, attempt, e);
+            }
+            return;
+        } catch (Error e) {
+            if (claimed) {
+                dedup.release(messageId);
+            }
+            throw e;
+        }
+        metrics.handled(System.nanoTime() - started, true);
+        if (claimed) {
+            try {
+                dedup.complete(messageId);
+            } catch (RuntimeException e) {
+                // not recorded as done: acking would let a duplicate through, so let the broker deliver it again
+                LOG.warn("could not record message {} from '{}' as processed ({}); returning it to the queue",
+                        messageId, queue, MessagingException.describe(e));
+                requeue(channel, tag);
+                return;
+            }
+        }
+        ack(channel, tag);
+    }
+
+    private Deduplicator.Claim claim(String messageId) {
+        Deduplicator.Claim claim = dedup.claim(messageId);
+        if (claim != Deduplicator.Claim.IN_PROGRESS) {
+            return claim;
+        }
+        try {
+            if (dedup.awaitSettled(messageId, config.duplicateWait())) {
+                return dedup.claim(messageId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Deduplicator.Claim.IN_PROGRESS;
+    }
+
+    @SuppressWarnings("unchecked")
+    private T decode(byte[] body) throws IOException {
+        if (config.payloadType() == byte[].class) {
+            return (T) body;
+        }
+        T value = reader.readValue(body);
+        if (value == null) {
+            throw JsonMappingException.from((com.fasterxml.jackson.core.JsonParser) null, "the body is JSON null");
+        }
+        return value;
+    }
+
+    /** Says where and why decoding failed, never with the body's values (they may be personal data). */
+    private String describeDecodeFailure(IOException e) {
+        String target = config.payloadType().getSimpleName();
+        if (e instanceof JsonMappingException) {
+            JsonMappingException m = (JsonMappingException) e;
+            StringBuilder path = new StringBuilder("$");
+            for (JsonMappingException.Reference ref : m.getPath()) {
+                if (ref.getFieldName() != null) {
+                    path.append('.').append(truncate(ref.getFieldName(), 64));
+                } else if (ref.getIndex() >= 0) {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            return "body does not match " + target + " at " + path + " (" + e.getClass().getSimpleName() + ")";
+        }
+        if (e instanceof JsonProcessingException && ((JsonProcessingException) e).getLocation() != null) {
+            var location = ((JsonProcessingException) e).getLocation();
+            return "body is not valid JSON (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+        }
+        return "body could not be decoded as " + target + " (" + e.getClass().getSimpleName() + ")";
+    }
+
+    private void retryOrDeadLetter(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body,
+            int attempt, Exception failure) {
+        if (attempt >= config.maxAttempts()) {
+            deadLetter(channel, envelope, properties, body, attempt, failure.getClass().getName(), safeMessage(failure));
+            return;
+        }
+        String delayQueue = spec.retryQueue(attempt);
+        Map<String, Object> headers = copyHeaders(properties);
+        headers.put(MessageHeaders.ATTEMPT, attempt + 1);
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, envelope.getExchange());
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, envelope.getRoutingKey());
+        if (move("", delayQueue, properties, headers, body)) {
+            retried.increment();
+            metrics.retried();
+            LOG.info("message {} from '{}' failed on attempt {} of {} ({}); retrying in {}", properties.getMessageId(),
+                    queue, attempt, config.maxAttempts(), failure.getClass().getSimpleName(),
+                    spec.retryDelays().get(attempt - 1));
+            ack(channel, envelope.getDeliveryTag());
+        } else {
+            requeue(channel, envelope.getDeliveryTag());
+        }
+    }
+
+    private void deadLetter(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body,
+            int attempt, String exceptionType, String exceptionMessage) {
+        Map<String, Object> headers = copyHeaders(properties);
+        headers.put(MessageHeaders.EXCEPTION_TYPE, exceptionType);
+        headers.put(MessageHeaders.EXCEPTION_MESSAGE, truncate(exceptionMessage, MAX_EXCEPTION_MESSAGE));
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, envelope.getExchange());
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, envelope.getRoutingKey());
+        headers.put(MessageHeaders.ORIGINAL_QUEUE, queue);
+        headers.put(MessageHeaders.ATTEMPT, attempt);
+        headers.put(MessageHeaders.DEAD_LETTERED_AT, Instant.now().toString());
+        if (move(spec.deadLetterExchange(), queue, properties, headers, body)) {
+            deadLettered.increment();
+            metrics.deadLettered();
+            LOG.warn("message {} from '{}' dead-lettered to '{}' on attempt {}: {}: {}", properties.getMessageId(),
+                    queue, spec.deadLetterQueue(), attempt, exceptionType, headers.get(MessageHeaders.EXCEPTION_MESSAGE));
+            ack(channel, envelope.getDeliveryTag());
+        } else {
+            requeue(channel, envelope.getDeliveryTag());
+        }
+    }
+
+    /** Publishes the copy with a confirm and waits for it; false when it is not safely there. */
+    private boolean move(String exchange, String routingKey, AMQP.BasicProperties properties,
+            Map<String, Object> headers, byte[] body) {
+        AMQP.BasicProperties copy = properties.builder().headers(headers).expiration(null).deliveryMode(2).build();
+        try {
+            forwarder.forward(exchange, routingKey, copy, body)
+                    .get(forwardTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            LOG.warn("could not move message {} from '{}' to '{}' ({}); returning it to the queue",
+                    properties.getMessageId(), queue, exchange.isEmpty() ? routingKey : exchange,
+                    MessagingException.describe(e.getCause()));
+        } catch (TimeoutException e) {
+            LOG.warn("no confirm moving message {} from '{}' to '{}'; returning it to the queue",
+                    properties.getMessageId(), queue, exchange.isEmpty() ? routingKey : exchange);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void ack(Channel channel, long tag) {
+        try {
+            channel.basicAck(tag, false);
+            acked.increment();
+            metrics.acked();
+        } catch (IOException | AlreadyClosedException e) {
+            // the channel is gone: the broker delivers the message again, and a deduplicator recognises it
+            LOG.debug("ack on '{}' failed ({}); the message will be delivered again", queue, e.toString());
+        }
+    }
+
+    private void requeue(Channel channel, long tag) {
+        try {
+            channel.basicNack(tag, false, true);
+            requeued.increment();
+        } catch (IOException | AlreadyClosedException e) {
+            LOG.debug("nack on '{}' failed ({}); the message will be delivered again", queue, e.toString());
+        }
+    }
+
+    private static Map<String, Object> copyHeaders(AMQP.BasicProperties properties) {
+        Map<String, Object> headers = properties.getHeaders();
+        return headers == null ? new HashMap<>() : new HashMap<>(headers);
+    }
+
+    private static int attemptOf(Map<String, Object> headers) {
+        Object value = headers == null ? null : headers.get(MessageHeaders.ATTEMPT);
+        if (value instanceof Number) {
+            return Math.max(1, ((Number) value).intValue());
+        }
+        return 1;
+    }
+
+    private static TraceContext traceOf(Map<String, Object> headers) {
+        if (headers == null) {
+            return TraceContext.newRoot();
+        }
+        Object parent = headers.get(MessageHeaders.TRACEPARENT);
+        Object state = headers.get(MessageHeaders.TRACESTATE);
+        return TraceContext.parseOrNew(parent == null ? null : parent.toString(), state == null ? null : state.toString());
+    }
+
+    /** The exception's message without what looks like a secret; handlers should not put any there anyway. */
+    static String safeMessage(Throwable e) {
+        String message = e.getMessage();
+        if (message == null) {
+            return "";
+        }
+        String cleaned = SECRET_ASSIGNMENT.matcher(message).replaceAll("$1$2***");
+        cleaned = BEARER.matcher(cleaned).replaceAll("$1 ***");
+        cleaned = URI_USERINFO.matcher(cleaned).replaceAll("://***@");
+        cleaned = JWT.matcher(cleaned).replaceAll("***");
+        return truncate(cleaned, MAX_EXCEPTION_MESSAGE);
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /** The consume connection was lost: nothing consumes until it is back. */
+    void connectionLost(String cause) {
+        for (Slot slot : slots) {
+            slot.consuming = false;
+        }
+        interrupted(cause);
+    }
+
+    /**
+     * The client recovered the connection and, with it, the consumers it had recorded. Their consume-ok callbacks
+     * are dispatched asynchronously, so look a moment later and consume again on every channel still idle.
+     */
+    void connectionRecovered() {
+        long delay = Math.min(1000, config.resubscribeBackoff().toMillis());
+        schedule(this::verifyConsuming, delay);
+    }
+
+    private void verifyConsuming() {
+        if (closed || draining) {
+            return;
+        }
+        for (Slot slot : slots) {
+            Channel channel = slot.channel;
+            if (!slot.consuming || channel == null || !channel.isOpen()) {
+                LOG.warn("consumer {} of '{}' did not come back with the connection; consuming again", slot.index, queue);
+                resubscribe(slot);
+            }
+        }
+        resumedIfAllConsuming();
+    }
+
+    private void resubscribe(Slot slot) {
+        synchronized (lifecycle) {
+            if (closed || draining) {
+                return;
+            }
+            Channel old = slot.channel;
+            if (slot.consuming && old != null && old.isOpen()) {
+                return;
+            }
+            slot.consuming = false;
+            if (old != null) {
+                closeQuietly(old); // its unacked messages go back to the queue, its recorded consumer is dropped
+            }
+            try {
+                subscribe(slot);
+                resubscribed.incrementAndGet();
+                LOG.info("consumer {} of '{}' consumes again", slot.index, queue);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("consumer {} of '{}' could not consume again ({}); retrying in {}", slot.index, queue,
+                        MessagingException.describe(TopologyDeclarer.rootOf(e)), config.resubscribeBackoff());
+                schedule(() -> resubscribe(slot), config.resubscribeBackoff().toMillis());
+                return;
+            }
+        }
+        resumedIfAllConsuming();
+    }
+
+    private void schedule(Runnable task, long delayMillis) {
+        try {
+            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("not scheduling a check of '{}': shutting down", queue);
+        }
+    }
+
+    private void interrupted(String cause) {
+        if (closed || draining) {
+            return;
+        }
+        synchronized (lifecycle) {
+            if (interruptedSince == null) {
+                interruptedSince = Instant.now();
+                interruptionCause = cause;
+                interruptions.incrementAndGet();
+                LOG.warn("subscription to '{}' stopped consuming: {}", queue, cause);
+            }
+        }
+    }
+
+    private void resumedIfAllConsuming() {
+        if (interruptedSince == null) {
+            return;
+        }
+        for (Slot slot : slots) {
+            if (!slot.consuming) {
+                return;
+            }
+        }
+        synchronized (lifecycle) {
+            Instant since = interruptedSince;
+            if (since != null) {
+                lastInterruptionStart = since;
+                lastInterruptionEnd = Instant.now();
+                interruptedSince = null;
+                LOG.info("subscription to '{}' consumes again after {} ms", queue,
+                        Duration.between(since, lastInterruptionEnd).toMillis());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- state, health, close
+
+    @Override
+    public String queue() {
+        return queue;
+    }
+
+    @Override
+    public boolean consuming() {
+        return !closed && consumingChannels() == slots.length;
+    }
+
+    private int consumingChannels() {
+        int n = 0;
+        for (Slot slot : slots) {
+            Channel channel = slot.channel;
+            if (slot.consuming && channel != null && channel.isOpen()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public Stats stats() {
+        return new Stats(slots.length, closed ? 0 : consumingChannels(), inFlight.get(), consumed.sum(), acked.sum(),
+                retried.sum(), deadLettered.sum(), duplicates.sum(), requeued.sum(), handlerFailures.sum(),
+                interruptions.get(), resubscribed.get());
+    }
+
+    @Override
+    public LossDetector lossDetector() {
+        return loss;
+    }
+
+    @Override
+    public HealthCheck healthCheck() {
+        return () -> {
+            Stats s = stats();
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("queue", queue);
+            facts.put("channels", s.channels());
+            facts.put("consumingChannels", s.consumingChannels());
+            facts.put("inFlight", s.inFlight());
+            facts.put("consumed", s.consumed());
+            facts.put("acked", s.acked());
+            facts.put("retried", s.retried());
+            facts.put("deadLettered", s.deadLettered());
+            facts.put("duplicatesSkipped", s.duplicatesSkipped());
+            facts.put("interruptions", s.interruptions());
+            Instant since = interruptedSince;
+            Instant lastStart = lastInterruptionStart;
+            Instant lastEnd = lastInterruptionEnd;
+            if (lastStart != null && lastEnd != null) {
+                facts.put("lastInterruption", lastStart + " to " + lastEnd + " ("
+                        + Duration.between(lastStart, lastEnd).toMillis() + " ms)");
+            }
+            Health lossHealth = loss.healthCheck().check();
+            facts.put("lossMissing", lossHealth.facts().get("missing"));
+            facts.put("lossDuplicates", lossHealth.facts().get("duplicates"));
+            if (closed) {
+                return new Health(HealthStatus.DOWN, "subscription to '" + queue + "' is closed", facts);
+            }
+            if (since != null) {
+                facts.put("interruptedSince", since.toString());
+            }
+            if (s.consumingChannels() == 0) {
+                return new Health(HealthStatus.DOWN, "not consuming from '" + queue + "'"
+                        + (since == null ? "" : " since " + since + " (" + interruptionCause + ")"), facts);
+            }
+            if (s.consumingChannels() < s.channels()) {
+                return new Health(HealthStatus.DEGRADED, s.consumingChannels() + " of " + s.channels()
+                        + " channels consume from '" + queue + "'", facts);
+            }
+            if (lossHealth.status() != HealthStatus.UP) {
+                return new Health(lossHealth.status(), lossHealth.detail(), facts);
+            }
+            return new Health(HealthStatus.UP, "consuming from '" + queue + "'", facts);
+        };
+    }
+
+    @Override
+    public void close() {
+        close(config.drainTimeout());
+    }
+
+    @Override
+    public boolean close(Duration deadline) {
+        java.util.Objects.requireNonNull(deadline, "deadline");
+        synchronized (lifecycle) {
+            if (closed || draining) {
+                return inFlight.get() == 0;
+            }
+            draining = true;
+        }
+        for (Slot slot : slots) {
+            Channel channel = slot.channel;
+            String tag = slot.tag;
+            if (channel != null && tag != null && channel.isOpen()) {
+                try {
+                    channel.basicCancel(tag); // no new deliveries; those already sent are skipped by deliver()
+                } catch (IOException | AlreadyClosedException e) {
+                    LOG.debug("cancelling consumer {} of '{}' failed: {}", slot.index, queue, e.toString());
+                }
+            }
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        synchronized (drainMonitor) {
+            while (inFlight.get() > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        int unfinished = inFlight.get();
+        closed = true;
+        for (Slot slot : slots) {
+            slot.consuming = false;
+            Channel channel = slot.channel;
+            if (channel != null) {
+                closeQuietly(channel); // unacked messages go back to the queue
+            }
+        }
+        onClose.run();
+        if (unfinished > 0) {
+            LOG.warn("subscription to '{}' closed with {} handler(s) still running after {}; their messages go back"
+                    + " to the queue", queue, unfinished, deadline);
+        } else {
+            LOG.info("subscription to '{}' drained and closed", queue);
+        }
+        return unfinished == 0;
+    }
+
+    private static void closeQuietly(Channel channel) {
+        try {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        } catch (IOException | TimeoutException | ShutdownSignalException e) {
+            LOG.debug("channel was closing already: {}", e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription[" + queue + ", channels=" + slots.length + (closed ? ", closed" : "") + "]";
+    }
+
+    /** One consumer channel. */
+    private static final class Slot {
+        final int index;
+        volatile Channel channel;
+        volatile Consumer consumer;
+        volatile String tag;
+        volatile boolean consuming;
+
+        Slot(int index) {
+            this.index = index;
+        }
+    }
+
+    /** The consumer of one slot's channel. */
+    private final class SlotConsumer implements Consumer {
+        private final Slot slot;
+        private final Channel channel;
+
+        SlotConsumer(Slot slot, Channel channel) {
+            this.slot = slot;
+            this.channel = channel;
+        }
+
+        private boolean current() {
+            return slot.consumer == this;
+        }
+
+        @Override
+        public void handleConsumeOk(String consumerTag) {
+            if (current() && !draining && !closed) {
+                slot.consuming = true;
+                resumedIfAllConsuming();
+            }
+        }
+
+        @Override
+        public void handleCancelOk(String consumerTag) {
+            if (current()) {
+                slot.consuming = false;
+            }
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            // the broker cancelled us (the queue was deleted, or moved away): consume again when it is back
+            if (current() && !draining && !closed) {
+                slot.consuming = false;
+                interrupted("the broker cancelled consumer " + consumerTag);
+                schedule(() -> resubscribe(slot), config.resubscribeBackoff().toMillis());
+            }
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            if (!current() || draining || closed) {
+                return;
+            }
+            slot.consuming = false;
+            if (sig.isInitiatedByApplication()) {
+                return;
+            }
+            if (sig.isHardError()) {
+                // the connection: the client recovers it with this consumer, and tells us when it is back
+                interrupted("connection lost: " + sig.getMessage());
+            } else {
+                // a channel error is not recovered by the client: open a new channel
+                interrupted("channel closed: " + sig.getMessage());
+                schedule(() -> resubscribe(slot), config.resubscribeBackoff().toMillis());
+            }
+        }
+
+        @Override
+        public void handleRecoverOk(String consumerTag) {
+            // basic.recover: nothing to do
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                byte[] body) {
+            deliver(channel, envelope, properties, body);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package io.github.microkit.messaging;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How a subscription consumes one queue; immutable, built by {@link #forQueue(QueueSpec, Class)}.
+ *
+ * <pre>{@code
+ * SubscriptionConfig<OrderPlaced> config = SubscriptionConfig.forQueue(ordersPlaced, OrderPlaced.class)
+ *         .acceptTypes("order.placed.v1")
+ *         .prefetch(250).concurrency(4)
+ *         .deduplicator(Deduplicator.inMemory())
+ *         .build();
+ * }</pre>
+ *
+ * <p>The queue's {@link QueueSpec} says where failures go: its {@linkplain QueueSpec#retryDelays() retry delays}
+ * (one delay queue per step) and its dead-letter exchange; a message is tried once plus once per delay, then
+ * dead-lettered. The queue needs dead-lettering: without it a poison message would have nowhere to go.
+ *
+ * <p>Bodies are decoded as JSON by a tolerant reader: unknown properties are ignored (a producer may add fields),
+ * but a missing constructor property of a record, or a null for a primitive, is a body of the wrong shape and is
+ * dead-lettered.
+ *
+ * @param <T> the payload type
+ */
+public final class SubscriptionConfig<T> {
+
+    private static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** Prefetch per consumer channel: RabbitMQ's guidance for throughput is a few hundred. */
+    public static final int DEFAULT_PREFETCH = 250;
+
+    private final QueueSpec queue;
+    private final Class<T> payloadType;
+    private final int prefetch;
+    private final int concurrency;
+    private final Deduplicator deduplicator;
+    private final Set<String> acceptedTypes;
+    private final ObjectMapper objectMapper;
+    private final LossDetector lossDetector;
+    private final Duration duplicateWait;
+    private final Duration drainTimeout;
+    private final Duration resubscribeBackoff;
+    private final String consumerTagPrefix;
+
+    private SubscriptionConfig(Builder<T> b) {
+        this.queue = b.queue;
+        this.payloadType = b.payloadType;
+        this.prefetch = b.prefetch;
+        this.concurrency = b.concurrency;
+        this.deduplicator = b.deduplicator;
+        this.acceptedTypes = Set.copyOf(b.acceptedTypes);
+        this.objectMapper = b.objectMapper;
+        this.lossDetector = b.lossDetector != null ? b.lossDetector : LossDetector.create();
+        this.duplicateWait = b.duplicateWait;
+        this.drainTimeout = b.drainTimeout;
+        this.resubscribeBackoff = b.resubscribeBackoff;
+        this.consumerTagPrefix = b.consumerTagPrefix;
+    }
+
+    /** A subscription to {@code queue} whose bodies are JSON of {@code payloadType}. */
+    public static <T> Builder<T> forQueue(QueueSpec queue, Class<T> payloadType) {
+        return new Builder<>(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(payloadType, "payloadType"));
+    }
+
+    public static <T> Builder<T> from(SubscriptionConfig<T> base) {
+        Objects.requireNonNull(base, "base");
+        Builder<T> b = new Builder<>(base.queue, base.payloadType);
+        b.prefetch = base.prefetch;
+        b.concurrency = base.concurrency;
+        b.deduplicator = base.deduplicator;
+        b.acceptedTypes.addAll(base.acceptedTypes);
+        b.objectMapper = base.objectMapper;
+        b.lossDetector = base.lossDetector;
+        b.duplicateWait = base.duplicateWait;
+        b.drainTimeout = base.drainTimeout;
+        b.resubscribeBackoff = base.resubscribeBackoff;
+        b.consumerTagPrefix = base.consumerTagPrefix;
+        return b;
+    }
+
+    public QueueSpec queue() {
+        return queue;
+    }
+
+    public Class<T> payloadType() {
+        return payloadType;
+    }
+
+    /** Unacked messages the broker sends each consumer channel ahead. */
+    public int prefetch() {
+        return prefetch;
+    }
+
+    /** Consumer channels, each calling the handler for one message at a time. */
+    public int concurrency() {
+        return concurrency;
+    }
+
+    public Optional<Deduplicator> deduplicator() {
+        return Optional.ofNullable(deduplicator);
+    }
+
+    /** The {@code type} values this subscription handles; empty means any (and none). */
+    public Set<String> acceptedTypes() {
+        return acceptedTypes;
+    }
+
+    boolean accepts(String type) {
+        return acceptedTypes.isEmpty() || (type != null && acceptedTypes.contains(type));
+    }
+
+    public ObjectMapper objectMapper() {
+        return objectMapper;
+    }
+
+    public LossDetector lossDetector() {
+        return lossDetector;
+    }
+
+    /** How long a duplicate waits for another handler that holds its message id, before going back to the queue. */
+    public Duration duplicateWait() {
+        return duplicateWait;
+    }
+
+    /** How long {@link Subscription#close()} lets in-flight handlers finish. */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    /** The pause between attempts to consume again when the client did not recover a consumer. */
+    public Duration resubscribeBackoff() {
+        return resubscribeBackoff;
+    }
+
+    public String consumerTagPrefix() {
+        return consumerTagPrefix;
+    }
+
+    /** Attempts in all: the first delivery plus one per retry delay. */
+    public int maxAttempts() {
+        return queue.retryDelays().size() + 1;
+    }
+
+    @Override
+    public String toString() {
+        return "SubscriptionConfig[" + queue.name() + " as " + payloadType.getSimpleName() + ", prefetch=" + prefetch
+                + ", concurrency=" + concurrency + ", maxAttempts=" + maxAttempts()
+                + (deduplicator == null ? "" : ", " + deduplicator)
+                + (acceptedTypes.isEmpty() ? "" : ", types=" + acceptedTypes) + "]";
+    }
+
+    /** Builds a {@link SubscriptionConfig}. */
+    public static final class Builder<T> {
+        private final QueueSpec queue;
+        private final Class<T> payloadType;
+        private int prefetch = DEFAULT_PREFETCH;
+        private int concurrency = 1;
+        private Deduplicator deduplicator;
+        private final Set<String> acceptedTypes = new LinkedHashSet<>();
+        private ObjectMapper objectMapper = DEFAULT_MAPPER;
+        private LossDetector lossDetector;
+        private Duration duplicateWait = Duration.ofSeconds(10);
+        private Duration drainTimeout = Duration.ofSeconds(20);
+        private Duration resubscribeBackoff = Duration.ofSeconds(1);
+        private String consumerTagPrefix = "microkit";
+
+        private Builder(QueueSpec queue, Class<T> payloadType) {
+            if (!queue.deadLettering()) {
+                throw new IllegalArgumentException("queue '" + queue.name() + "' has no dead-lettering: a message that"
+                        + " cannot be processed would have nowhere to go. Build its QueueSpec with deadLettering(true)"
+                        + " (QueueSpec.quorum does).");
+            }
+            this.queue = queue;
+            this.payloadType = payloadType;
+        }
+
+        public Builder<T> prefetch(int prefetch) {
+            if (prefetch < 1 || prefetch > 65_535) {
+                throw new IllegalArgumentException("prefetch must be between 1 and 65535, was " + prefetch);
+            }
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        public Builder<T> concurrency(int concurrency) {
+            if (concurrency < 1 || concurrency > 256) {
+                throw new IllegalArgumentException("concurrency must be between 1 and 256, was " + concurrency);
+            }
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Skips duplicates by message id (none by default: then handlers must be idempotent themselves). */
+        public Builder<T> deduplicator(Deduplicator deduplicator) {
+            this.deduplicator = Objects.requireNonNull(deduplicator, "deduplicator");
+            return this;
+        }
+
+        /** Only these message types are handled; any other is dead-lettered as non-retryable. */
+        public Builder<T> acceptTypes(String... types) {
+            for (String type : types) {
+                Objects.requireNonNull(type, "type");
+                if (type.isBlank()) {
+                    throw new IllegalArgumentException("a message type must not be blank");
+                }
+                acceptedTypes.add(type);
+            }
+            return this;
+        }
+
+        public Builder<T> objectMapper(ObjectMapper objectMapper) {
+            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
+            return this;
+        }
+
+        /** A detector shared with other subscriptions of the same messages (by default each has its own). */
+        public Builder<T> lossDetector(LossDetector lossDetector) {
+            this.lossDetector = Objects.requireNonNull(lossDetector, "lossDetector");
+            return this;
+        }
+
+        public Builder<T> duplicateWait(Duration duplicateWait) {
+            this.duplicateWait = requireNonNegative(duplicateWait, "duplicateWait");
+            return this;
+        }
+
+        public Builder<T> drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = requireNonNegative(drainTimeout, "drainTimeout");
+            return this;
+        }
+
+        public Builder<T> resubscribeBackoff(Duration resubscribeBackoff) {
+            this.resubscribeBackoff = requireNonNegative(resubscribeBackoff, "resubscribeBackoff");
+            if (resubscribeBackoff.isZero()) {
+                throw new IllegalArgumentException("resubscribeBackoff must be positive");
+            }
+            return this;
+        }
+
+        /** Consumer tags are {@code <prefix>-<queue>-<n>-<random>}; shown in the management UI. */
+        public Builder<T> consumerTagPrefix(String prefix) {
+            Objects.requireNonNull(prefix, "prefix");
+            if (prefix.isBlank()) {
+                throw new IllegalArgumentException("consumer tag prefix must not be blank");
+            }
+            this.consumerTagPrefix = prefix;
+            return this;
+        }
+
+        public SubscriptionConfig<T> build() {
+            return new SubscriptionConfig<>(this);
+        }
+
+        private static Duration requireNonNegative(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative, was " + value);
+            }
+            return value;
+        }
+    }
+}
