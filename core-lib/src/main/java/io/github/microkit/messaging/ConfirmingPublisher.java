@@ -47,9 +47,7 @@ final class ConfirmingPublisher implements Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfirmingPublisher.class);
 
-    private final Connection connection;
     private final ExchangeRegistry exchanges;
-    private final ConnectionState connectionState;
     private final PublisherConfig config;
     private final String publisherId;
     private final String appId;
@@ -63,8 +61,9 @@ final class ConfirmingPublisher implements Publisher {
     private final ScheduledExecutorService sweeper;
     private final Object publishLock = new Object();
 
-    private volatile ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
-    private Channel channel; // guarded by publishLock
+    private volatile Connection connection;
+    private volatile ConnectionState connectionState;
+    private volatile Slot slot; // written under publishLock
     private volatile boolean closed;
 
     ConfirmingPublisher(Connection connection, ExchangeRegistry exchanges, ConnectionState connectionState,
@@ -84,7 +83,7 @@ final class ConfirmingPublisher implements Publisher {
         long period = Math.max(10, Math.min(100, config.confirmTimeout().toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
         synchronized (publishLock) {
-            this.channel = openChannel();
+            this.slot = openSlot(connection);
         }
     }
 
@@ -161,21 +160,19 @@ final class ConfirmingPublisher implements Publisher {
             byte[] body) {
         String exchange = pending.exchange;
         String routingKey = pending.routingKey;
-        ConcurrentNavigableMap<Long, Pending> map = null;
-        long channelSeq = -1;
+        Slot target = null;
         try {
             synchronized (publishLock) {
-                Channel ch = currentChannel();
-                map = outstanding;
-                channelSeq = ch.getNextPublishSeqNo();
-                pending.channelSeq = channelSeq;
-                map.put(channelSeq, pending);
+                target = currentSlot();
+                pending.slot = target;
+                pending.channelSeq = target.channel.getNextPublishSeqNo();
+                target.outstanding.put(pending.channelSeq, pending);
                 inFlightOrder.add(pending);
-                ch.basicPublish(exchange, routingKey, mandatory, properties, body);
+                target.channel.basicPublish(exchange, routingKey, mandatory, properties, body);
             }
         } catch (IOException | AlreadyClosedException e) {
-            if (map != null) {
-                map.remove(channelSeq, pending);
+            if (target != null) {
+                target.outstanding.remove(pending.channelSeq, pending);
             }
             fail(pending, PublishException.connectionLost(exchange, routingKey, pending.messageId, e));
         }
@@ -230,28 +227,60 @@ final class ConfirmingPublisher implements Publisher {
         inFlightOrder.clear();
         sweeper.shutdownNow();
         synchronized (publishLock) {
-            try {
-                if (channel.isOpen()) {
-                    channel.close();
-                }
-            } catch (IOException | TimeoutException | AlreadyClosedException e) {
-                LOG.debug("publisher {} channel was already closing: {}", publisherId, e.toString());
-            }
+            slot.close();
         }
     }
 
-    private Channel openChannel() {
+    /**
+     * Moves publishing to {@code fresh} (make-before-break): new messages go to a channel there at once,
+     * while the old channel keeps receiving the confirms of what it already sent. The returned future
+     * completes when the old channel has nothing left in flight (or at the confirm timeout, when whatever is
+     * left fails), and then the old channel is closed.
+     */
+    CompletableFuture<Void> moveTo(Connection fresh, ConnectionState freshState) {
+        Slot old;
+        synchronized (publishLock) {
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            old = slot;
+            slot = openSlot(fresh);
+            connection = fresh;
+            connectionState = freshState;
+        }
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        long deadline = System.nanoTime() + config.confirmTimeout().toNanos();
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                if (old.outstanding.isEmpty() || System.nanoTime() - deadline >= 0) {
+                    old.failOutstanding(new IOException("publishing moved to a new connection"));
+                    old.close();
+                    drained.complete(null);
+                } else if (!sweeper.isShutdown()) {
+                    sweeper.schedule(this, 20, TimeUnit.MILLISECONDS);
+                } else {
+                    drained.complete(null);
+                }
+            }
+        };
+        check.run();
+        return drained;
+    }
+
+    private Slot openSlot(Connection on) {
         try {
-            Channel ch = connection.createChannel();
+            Channel ch = on.createChannel();
             ch.confirmSelect();
-            ch.addConfirmListener(this::handleAck, this::handleNack);
+            Slot created = new Slot(ch);
+            ch.addConfirmListener(created::handleAck, created::handleNack);
             ch.addReturnListener(this::handleReturn);
-            ch.addShutdownListener(this::handleShutdown);
+            ch.addShutdownListener(cause -> handleShutdown(created, cause));
             if (ch instanceof Recoverable) {
                 ((Recoverable) ch).addRecoveryListener(new RecoveryListener() {
                     @Override
                     public void handleRecovery(Recoverable recoverable) {
-                        failOutstanding(new IOException("connection recovered; the channel's confirms restarted"));
+                        created.failOutstanding(new IOException("connection recovered; the channel's confirms restarted"));
                     }
 
                     @Override
@@ -260,38 +289,23 @@ final class ConfirmingPublisher implements Publisher {
                     }
                 });
             }
-            return ch;
+            return created;
         } catch (IOException | AlreadyClosedException e) {
             throw new MessagingException("Could not open a publishing channel: " + MessagingException.describe(e), e);
         }
     }
 
-    /** The channel to publish on; a channel the broker closed for an error of its own is replaced. */
-    private Channel currentChannel() {
-        if (!channel.isOpen() && connection.isOpen()) {
-            ShutdownSignalException reason = channel.getCloseReason();
+    /** The slot to publish on; a channel the broker closed for an error of its own is replaced. */
+    private Slot currentSlot() {
+        Slot current = slot;
+        if (!current.channel.isOpen() && connection.isOpen()) {
+            ShutdownSignalException reason = current.channel.getCloseReason();
             if (reason != null && !reason.isHardError()) {
                 LOG.info("publisher {} replaces its channel, closed by the broker: {}", publisherId, reason.getMessage());
-                channel = openChannel();
+                slot = openSlot(connection);
             }
         }
-        return channel;
-    }
-
-    private void handleAck(long channelSeq, boolean multiple) {
-        ConcurrentNavigableMap<Long, Pending> map = outstanding;
-        if (multiple) {
-            ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
-            for (Pending p : head.values()) {
-                settleAck(p);
-            }
-            head.clear();
-        } else {
-            Pending p = map.remove(channelSeq);
-            if (p != null) {
-                settleAck(p);
-            }
-        }
+        return slot;
     }
 
     private void settleAck(Pending p) {
@@ -306,22 +320,6 @@ final class ConfirmingPublisher implements Publisher {
         } else if (p.finish()) {
             window.release();
             p.future.complete(new PublishConfirm(p.messageId, p.exchange, p.routingKey, p.publisherSeq));
-        }
-    }
-
-    private void handleNack(long channelSeq, boolean multiple) {
-        ConcurrentNavigableMap<Long, Pending> map = outstanding;
-        if (multiple) {
-            ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
-            for (Pending p : head.values()) {
-                fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
-            }
-            head.clear();
-        } else {
-            Pending p = map.remove(channelSeq);
-            if (p != null) {
-                fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
-            }
         }
     }
 
@@ -343,26 +341,15 @@ final class ConfirmingPublisher implements Publisher {
         return exchange + '\u0000' + routingKey + '\u0000' + messageId;
     }
 
-    private void handleShutdown(ShutdownSignalException cause) {
-        if (!cause.isInitiatedByApplication() || !closed) {
+    private void handleShutdown(Slot closedSlot, ShutdownSignalException cause) {
+        if (!cause.isInitiatedByApplication()) {
             LOG.warn("publisher {} lost its channel ({}); failing {} unconfirmed messages", publisherId,
-                    cause.getMessage(), outstanding.size());
+                    cause.getMessage(), closedSlot.outstanding.size());
         }
         if (!cause.isHardError()) {
             exchanges.forgetExistence();
         }
-        failOutstanding(cause);
-    }
-
-    private void failOutstanding(Exception cause) {
-        ConcurrentNavigableMap<Long, Pending> old = outstanding;
-        outstanding = new ConcurrentSkipListMap<>();
-        returned.clear();
-        returnedForwards.clear();
-        for (Pending p : old.values()) {
-            fail(p, PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
-        }
-        old.clear();
+        closedSlot.failOutstanding(cause);
     }
 
     private void sweep() {
@@ -373,7 +360,10 @@ final class ConfirmingPublisher implements Publisher {
                 it.remove();
             } else if (now - p.deadline >= 0) {
                 it.remove();
-                outstanding.remove(p.channelSeq, p);
+                Slot owner = p.slot;
+                if (owner != null) {
+                    owner.outstanding.remove(p.channelSeq, p);
+                }
                 fail(p, PublishException.confirmTimeout(p.exchange, p.routingKey, p.messageId, config.confirmTimeout()));
             }
         }
@@ -463,6 +453,76 @@ final class ConfirmingPublisher implements Publisher {
         return "Publisher[" + publisherId + ", inFlight=" + inFlight() + "]";
     }
 
+    /**
+     * A channel with the messages it has sent and not yet settled. Confirms carry the channel's own sequence
+     * numbers, so each channel settles only its own messages: after a recovery (the sequence restarts) or a
+     * move to another connection, a new map starts and the old one is failed or drained.
+     */
+    private final class Slot {
+        final Channel channel;
+        volatile ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
+
+        Slot(Channel channel) {
+            this.channel = channel;
+        }
+
+        void handleAck(long channelSeq, boolean multiple) {
+            ConcurrentNavigableMap<Long, Pending> map = outstanding;
+            if (multiple) {
+                ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
+                for (Pending p : head.values()) {
+                    settleAck(p);
+                }
+                head.clear();
+            } else {
+                Pending p = map.remove(channelSeq);
+                if (p != null) {
+                    settleAck(p);
+                }
+            }
+        }
+
+        void handleNack(long channelSeq, boolean multiple) {
+            ConcurrentNavigableMap<Long, Pending> map = outstanding;
+            if (multiple) {
+                ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
+                for (Pending p : head.values()) {
+                    fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
+                }
+                head.clear();
+            } else {
+                Pending p = map.remove(channelSeq);
+                if (p != null) {
+                    fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
+                }
+            }
+        }
+
+        void failOutstanding(Exception cause) {
+            ConcurrentNavigableMap<Long, Pending> old = outstanding;
+            outstanding = new ConcurrentSkipListMap<>();
+            for (Pending p : old.values()) {
+                if (p.forwardKey != null) {
+                    returnedForwards.remove(p.forwardKey);
+                } else {
+                    returned.remove(p.publisherSeq);
+                }
+                fail(p, PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
+            }
+            old.clear();
+        }
+
+        void close() {
+            try {
+                if (channel.isOpen()) {
+                    channel.close();
+                }
+            } catch (IOException | TimeoutException | AlreadyClosedException e) {
+                LOG.debug("publisher {} channel was already closing: {}", publisherId, e.toString());
+            }
+        }
+    }
+
     /** One message between send and settlement. */
     private static final class Pending {
         private static final AtomicIntegerFieldUpdater<Pending> FINISHED =
@@ -476,6 +536,7 @@ final class ConfirmingPublisher implements Publisher {
         /** Set for a forwarded message (its returns are matched by destination and id), null otherwise. */
         final String forwardKey;
         final CompletableFuture<PublishConfirm> future = new CompletableFuture<>();
+        volatile Slot slot;
         volatile long channelSeq;
         volatile int finished;
 

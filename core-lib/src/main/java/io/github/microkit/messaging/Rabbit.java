@@ -56,9 +56,9 @@ public final class Rabbit implements AutoCloseable {
     private final MessagingMetrics metrics;
     private final ConnectionFactory factory;
     private final ExchangeRegistry exchanges = new ExchangeRegistry();
-    private final Connection publishConnection;
-    private final ConnectionState publishState;
-    private final List<Publisher> publishers = new CopyOnWriteArrayList<>();
+    private volatile Connection publishConnection;
+    private volatile ConnectionState publishState;
+    private final List<ConfirmingPublisher> publishers = new CopyOnWriteArrayList<>();
     private final Object topologyLock = new Object();
     private final List<Topology> declared = new ArrayList<>(); // guarded by topologyLock
     private Channel topologyChannel; // guarded by topologyLock
@@ -161,17 +161,75 @@ public final class Rabbit implements AutoCloseable {
     public Publisher publisher(PublisherConfig publisherConfig) {
         Objects.requireNonNull(publisherConfig, "publisherConfig");
         ensureOpen();
-        Publisher publisher = new ConfirmingPublisher(publishConnection, exchanges, publishState, publisherConfig,
-                config.connectionName());
-        if (metrics != MessagingMetrics.noop()) {
-            publisher = new MeteredPublisher(publisher, metrics.publisher(publisher.publisherId()));
+        synchronized (topologyLock) {
+            ConfirmingPublisher publisher = new ConfirmingPublisher(publishConnection, exchanges, publishState,
+                    publisherConfig, config.connectionName());
+            publishers.add(publisher);
+            return metrics != MessagingMetrics.noop()
+                    ? new MeteredPublisher(publisher, metrics.publisher(publisher.publisherId()))
+                    : publisher;
         }
-        publishers.add(publisher);
-        return publisher;
     }
 
     public Publisher publisher() {
         return publisher(PublisherConfig.defaults());
+    }
+
+    /**
+     * Replaces the connections without losing a message (make-before-break), for rotated credentials: a
+     * new connection is opened (the {@link RabbitConfig#credentialsProvider() credentials provider} is asked
+     * again), the topology is declared on it, every publisher moves to it while its old channel drains its
+     * confirms, and only then is the old connection closed. Call it when new credentials are issued and
+     * before the old ones are revoked: deleting a RabbitMQ user closes its connections at once.
+     *
+     * @throws MessagingException when the new connection cannot be opened; the old one is kept
+     */
+    public void replaceConnections() {
+        ensureOpen();
+        synchronized (topologyLock) {
+            Connection fresh = connectWithRetry(factory, "publish");
+            ConnectionState freshState = new ConnectionState("publish", fresh, config.describeTarget());
+            Channel freshTopologyChannel;
+            try {
+                freshTopologyChannel = fresh.createChannel();
+                for (Topology earlier : declared) {
+                    TopologyDeclarer.declare(freshTopologyChannel, earlier);
+                }
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(fresh);
+                throw MessagingException.declareFailed("the topology on the replacement connection", e);
+            }
+            Connection old = publishConnection;
+            List<java.util.concurrent.CompletableFuture<Void>> drains = new ArrayList<>();
+            for (ConfirmingPublisher publisher : publishers) {
+                drains.add(publisher.moveTo(fresh, freshState));
+            }
+            ConsumeSide side;
+            synchronized (consumeLock) {
+                side = consumeSide;
+            }
+            if (side != null) {
+                // retries and dead-letters are published on the publishing connection too
+                drains.add(side.forwarder.moveTo(fresh, freshState));
+            }
+            publishConnection = fresh;
+            publishState = freshState;
+            topologyChannel = freshTopologyChannel;
+            java.util.concurrent.CompletableFuture.allOf(drains.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .whenComplete((ok, error) -> closeQuietly(old));
+            LOG.info("replaced the publish connection to {}; the old one closes once its confirms are in",
+                    config.describeTarget());
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            if (connection.isOpen()) {
+                connection.close();
+            }
+        } catch (IOException | com.rabbitmq.client.AlreadyClosedException e) {
+            LOG.debug("connection already closed: {}", e.toString());
+        }
     }
 
     /**
@@ -383,7 +441,7 @@ public final class Rabbit implements AutoCloseable {
         if (side != null) {
             side.close();
         }
-        for (Publisher publisher : publishers) {
+        for (ConfirmingPublisher publisher : publishers) {
             publisher.close();
         }
         try {

@@ -44,13 +44,7 @@ class RabbitCredentialsRotationIT {
     static void start() {
         vault = VaultTarget.of(VAULT);
         vault.requireEmulator("moves Vault's clock through several lease lifetimes");
-        engine = "mk-rabbit-" + Long.toHexString(System.nanoTime());
-        vault.root("POST", "sys/mounts/" + engine, Map.of("type", "rabbitmq"));
-        vault.root("POST", engine + "/config/connection", Map.of("connection_uri", "http://127.0.0.1:15672",
-                "username", "guest", "password", "guest"));
-        vault.root("POST", engine + "/config/lease", Map.of("ttl", 3600, "max_ttl", 10800));
-        vault.root("POST", engine + "/roles/app", Map.of("vhosts",
-                "{\"/\":{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}}"));
+        engine = vault.rabbitEngine("mk-rabbit", "app");
     }
 
     @AfterAll

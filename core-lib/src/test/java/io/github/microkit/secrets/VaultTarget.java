@@ -135,6 +135,21 @@ final class VaultTarget implements AutoCloseable {
     }
 
     /** A fresh KV v2 mount, removed again on close. */
+    /**
+     * Mounts a RabbitMQ secrets engine of the test's own, pointed at the local broker's management API, with
+     * leases of 1 h (max 3 h) and one role with full rights on vhost {@code /}; returns the mount.
+     */
+    String rabbitEngine(String prefix, String role) {
+        String engine = unique(prefix);
+        root("POST", "sys/mounts/" + engine, Map.of("type", "rabbitmq"));
+        root("POST", engine + "/config/connection", Map.of("connection_uri", "http://127.0.0.1:15672",
+                "username", "guest", "password", "guest"));
+        root("POST", engine + "/config/lease", Map.of("ttl", 3600, "max_ttl", 10800));
+        root("POST", engine + "/roles/" + role, Map.of("vhosts",
+                "{\"/\":{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}}"));
+        return engine;
+    }
+
     String kvMount() {
         String mount = unique("mk-kv");
         root("POST", "sys/mounts/" + mount, Map.of("type", "kv", "options", Map.of("version", "2")));
