@@ -13,6 +13,7 @@ import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.messaging.Subscription;
 import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.secrets.LeasedSecret;
+import io.github.microkit.secrets.RotatingCredentialsProvider;
 import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -29,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -84,13 +86,15 @@ public final class ConsumerMain {
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> stopping.get() ? Health.down("shutting down") : Health.up("serving"));
         RabbitConfig rabbitConfig = settings.rabbit();
+        Optional<LeasedSecret> rabbitLease = Optional.empty();
         if (settings.vault().isPresent()) {
             VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
             health.register("vault", vault.healthCheck());
             if (settings.vaultRabbitRole().isPresent()) {
                 LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
                 // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(new VaultRabbitCredentials(lease)).build();
+                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
+                rabbitLease = Optional.of(lease);
                 LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
                         lease.current().leaseId());
             }
@@ -99,6 +103,8 @@ public final class ConsumerMain {
         // 4. broker: connect, declare the queue with its dead-letter and delay queues, consume
         Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
+        // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
+        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> rabbit.replaceConnections())));
         health.register("rabbitmq", rabbit.healthCheck());
         OrderStore store = new OrderStore();
         metrics.gauge("orders.in.store", store, OrderStore::size);

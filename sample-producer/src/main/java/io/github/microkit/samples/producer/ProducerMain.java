@@ -12,6 +12,7 @@ import io.github.microkit.messaging.Publisher;
 import io.github.microkit.messaging.Rabbit;
 import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.secrets.LeasedSecret;
+import io.github.microkit.secrets.RotatingCredentialsProvider;
 import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -85,13 +86,15 @@ public final class ProducerMain {
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> inFlight.draining() ? Health.down("shutting down") : Health.up("serving"));
         RabbitConfig rabbitConfig = settings.rabbit();
+        Optional<LeasedSecret> rabbitLease = Optional.empty();
         if (settings.vault().isPresent()) {
             VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
             health.register("vault", vault.healthCheck());
             if (settings.vaultRabbitRole().isPresent()) {
                 LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
                 // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(new VaultRabbitCredentials(lease)).build();
+                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
+                rabbitLease = Optional.of(lease);
                 LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
                         lease.current().leaseId());
             }
@@ -100,6 +103,8 @@ public final class ProducerMain {
         // 4. broker: connect, declare what we publish to, open a confirming publisher
         Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
+        // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
+        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> rabbit.replaceConnections())));
         Publisher publisher = closeLater(rabbit.publisher(PublisherConfig.builder()
                 .appId(ProducerSettings.SERVICE)
                 .confirmTimeout(Duration.ofSeconds(5))
