@@ -38,6 +38,10 @@ final class PrivateVhost implements AutoCloseable {
         connection = factory.newConnection("e2e-test");
     }
 
+    String name() {
+        return name;
+    }
+
     /** For the services' {@code RABBITMQ_URI}. */
     String uri() {
         return "amqp://guest:guest@127.0.0.1:5672/" + encoded();
