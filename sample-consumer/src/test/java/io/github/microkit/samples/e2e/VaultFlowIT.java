@@ -38,7 +38,7 @@ class VaultFlowIT {
         try (IdentityProvider idp = new IdentityProvider();
              PrivateVhost vhost = new PrivateVhost();
              VaultEmulator vault = VaultEmulator.builder().port(0).rootToken("root").start()) {
-            runSetupScript(vault.address(), vhost.name());
+            runSetupScript(vault.address(), vhost.name(), Map.of());
             Map<String, String> common = Map.of("RABBITMQ_URI", vhost.uri(), "JWT_ISSUER", idp.issuer(),
                     "VAULT_ADDR", vault.address().toString(), "VAULT_AUTH", "approle");
             String producerUser;
@@ -70,7 +70,34 @@ class VaultFlowIT {
         return env;
     }
 
-    private void runSetupScript(URI vaultAddress, String vhost) throws Exception {
+    @Test
+    void brokerUserIsRotatedUnderLoadWithoutAFailedOrder() throws Exception {
+        try (IdentityProvider idp = new IdentityProvider();
+             PrivateVhost vhost = new PrivateVhost();
+             VaultEmulator vault = VaultEmulator.builder().port(0).rootToken("root").start()) {
+            // leases that Vault stops extending after 9 s: the client must move to a new broker user
+            runSetupScript(vault.address(), vhost.name(), Map.of("RABBITMQ_LEASE_TTL", "6", "RABBITMQ_LEASE_MAX_TTL", "9"));
+            Map<String, String> env = new HashMap<>(vaultEnv(Map.of("RABBITMQ_URI", vhost.uri(), "JWT_ISSUER", idp.issuer(),
+                    "VAULT_ADDR", vault.address().toString(), "VAULT_AUTH", "approle"), "producer"));
+            try (ServiceProcess producer = ServiceProcess.producer(env)) {
+                producer.awaitReady();
+                String firstUser = connectionUser(vhost.name(), "sample-producer-publish");
+                int posted = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                String currentUser = firstUser;
+                while (System.nanoTime() < deadline && (currentUser.equals(firstUser) || posted < 50)) {
+                    HttpResponse<String> response = Client.send(Client.postOrder(producer, idp.writer(), Client.ORDER));
+                    assertThat(response.statusCode()).as("order %d: %s", posted, response.body()).isEqualTo(202);
+                    posted++;
+                    currentUser = connectionUser(vhost.name(), "sample-producer-publish");
+                }
+                assertThat(currentUser).as("the broker user after rotation").isNotEqualTo(firstUser);
+                assertThat(vhost.messageCount("orders.placed")).isEqualTo(posted);
+            }
+        }
+    }
+
+    private void runSetupScript(URI vaultAddress, String vhost, Map<String, String> extra) throws Exception {
         Path script = Path.of("../manifests/overlays/dev/vault/vault-setup.sh");
         ProcessBuilder setup = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
         setup.environment().put("VAULT_ADDR", vaultAddress.toString());
@@ -78,6 +105,7 @@ class VaultFlowIT {
         setup.environment().put("APPROLE_OUTPUT_DIR", approle.toString());
         setup.environment().put("RABBITMQ_VHOST", vhost);
         setup.environment().put("AUDIT_ENABLED", "false");
+        setup.environment().putAll(extra);
         Process process = setup.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
