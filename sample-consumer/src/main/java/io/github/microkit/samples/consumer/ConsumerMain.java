@@ -104,7 +104,11 @@ public final class ConsumerMain {
         Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
-        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> rabbit.replaceConnections())));
+        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> {
+            LOG.info("Vault replaced lease {} by {}: moving to a connection with the new RabbitMQ user",
+                    previous.leaseId(), next.leaseId());
+            rabbit.replaceConnections();
+        })));
         health.register("rabbitmq", rabbit.healthCheck());
         OrderStore store = new OrderStore();
         metrics.gauge("orders.in.store", store, OrderStore::size);

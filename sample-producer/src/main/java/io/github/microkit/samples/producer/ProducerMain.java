@@ -104,7 +104,11 @@ public final class ProducerMain {
         Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
-        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> rabbit.replaceConnections())));
+        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> {
+            LOG.info("Vault replaced lease {} by {}: moving to a connection with the new RabbitMQ user",
+                    previous.leaseId(), next.leaseId());
+            rabbit.replaceConnections();
+        })));
         Publisher publisher = closeLater(rabbit.publisher(PublisherConfig.builder()
                 .appId(ProducerSettings.SERVICE)
                 .confirmTimeout(Duration.ofSeconds(5))
