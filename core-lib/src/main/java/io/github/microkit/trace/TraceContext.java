@@ -1,10 +1,9 @@
 package io.github.microkit.trace;
 
-import java.security.SecureRandom;
-import java.util.Locale;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A W3C Trace Context ({@code traceparent}, version 00) with its optional {@code tracestate}.
@@ -25,7 +24,7 @@ public final class TraceContext {
     private static final String INVALID_TRACE_ID = "00000000000000000000000000000000";
     private static final String INVALID_SPAN_ID = "0000000000000000";
     private static final int MAX_TRACESTATE_LENGTH = 512;
-    private static final Random RANDOM = new SecureRandom();
+    private static final HexFormat HEX = HexFormat.of();
 
     private final String traceId;
     private final String spanId;
@@ -144,15 +143,13 @@ public final class TraceContext {
     }
 
     private static String randomHex(int bytes, String invalid) {
+        // trace and span ids must be unique, not secret: a per-thread generator avoids SecureRandom's lock,
+        // which every publish and request would otherwise queue on
         byte[] buffer = new byte[bytes];
         String hex;
         do {
-            RANDOM.nextBytes(buffer);
-            StringBuilder sb = new StringBuilder(bytes * 2);
-            for (byte b : buffer) {
-                sb.append(String.format(Locale.ROOT, "%02x", b & 0xff));
-            }
-            hex = sb.toString();
+            ThreadLocalRandom.current().nextBytes(buffer);
+            hex = HEX.formatHex(buffer);
         } while (invalid.equals(hex));
         return hex;
     }
