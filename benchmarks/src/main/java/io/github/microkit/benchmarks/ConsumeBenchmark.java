@@ -1,0 +1,306 @@
+package io.github.microkit.benchmarks;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.github.microkit.messaging.ExchangeType;
+import io.github.microkit.messaging.OutboundMessage;
+import io.github.microkit.messaging.Publisher;
+import io.github.microkit.messaging.PublisherConfig;
+import io.github.microkit.messaging.QueueSpec;
+import io.github.microkit.messaging.Rabbit;
+import io.github.microkit.messaging.RabbitConfig;
+import io.github.microkit.messaging.Subscription;
+import io.github.microkit.messaging.SubscriptionConfig;
+import io.github.microkit.messaging.Topology;
+import io.github.microkit.trace.TraceContext;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+
+/**
+ * Consuming 1 KB persistent JSON messages with manual acks and a prefetch of 250: the microkit subscription against
+ * a raw amqp-client consumer doing the same work (decode the JSON body into the same record, ack each message).
+ *
+ * <p>{@code microkit}/{@code raw} drain a queue filled before each iteration (at least 200,000 messages, more for
+ * longer iterations, so it never runs dry); one operation is one message consumed. {@code microkitPubsub}/
+ * {@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
+ * published but not yet consumed; one operation is one message through both.
+ *
+ * <p>Each JMH fork runs one method, so only that method's side is set up.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class ConsumeBenchmark {
+
+    public static final String RATIO = "consume{variant}-{queueType}";
+    public static final int[] THREADS = {1};
+
+    private static final int BATCH = 1_000;
+    private static final int PREFETCH = 250;
+    private static final int WINDOW = 256;
+    private static final int MAX_LAG = 2_000;
+    private static final int MIN_FILL = 200_000;
+    /** Messages per second of iteration to fill: above any rate seen on our machines. */
+    private static final int FILL_RATE = 70_000;
+
+    @Param({"classic"})
+    public String queueType;
+
+    /** A 1 KB order, as JSON. */
+    public record Order(String orderId, String customerId, String notes) {
+    }
+
+    private final Order order = new Order(UUID.randomUUID().toString(), "c-42", "x".repeat(940));
+    private final String uri = System.getenv().getOrDefault("RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672");
+    private final ObjectMapper mapper = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private final ObjectReader reader = mapper.readerFor(Order.class);
+    private final TraceContext trace = TraceContext.newRoot();
+
+    private String method;
+    private String exchange;
+    private QueueSpec spec;
+    private Connection admin;
+
+    /** Batches of BATCH messages consumed; the benchmark methods take one permit per invocation. */
+    private final Semaphore batches = new Semaphore(0);
+    private final AtomicLong consumed = new AtomicLong();
+    private final AtomicLong published = new AtomicLong();
+    private volatile Object sink;
+
+    private Rabbit rabbit;
+    private Subscription subscription;
+    private Publisher publisher;
+
+    private Connection rawConnection;
+    private Channel rawChannel;
+    private String rawTag;
+    private Channel rawPublishChannel;
+    private final ConcurrentNavigableMap<Long, Boolean> rawOutstanding = new ConcurrentSkipListMap<>();
+    private final Semaphore rawWindow = new Semaphore(WINDOW);
+    private final AtomicLong rawSeq = new AtomicLong();
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) throws Exception {
+        method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        exchange = "bench-consume-" + id;
+        String queue = "bench-consume-" + queueType + "-" + id;
+        QueueSpec.Builder builder = "quorum".equals(queueType) ? QueueSpec.quorum(queue)
+                : QueueSpec.classic(queue).deadLettering(true);
+        spec = builder.build();
+        rabbit = Rabbit.connect(RabbitConfig.builder().uri(uri).connectionName("bench-consume").build());
+        rabbit.declare(Topology.builder().exchange(exchange, ExchangeType.DIRECT).queue(spec)
+                .bind(exchange, queue, "k").build());
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(uri);
+        admin = factory.newConnection("bench-consume-admin");
+        if (method.startsWith("raw")) {
+            rawConnection = factory.newConnection("bench-consume-raw");
+        }
+        if (method.equals("microkitPubsub")) {
+            publisher = rabbit.publisher(PublisherConfig.builder().window(WINDOW).appId("bench").build());
+            subscribeMicrokit();
+        } else if (method.equals("rawPubsub")) {
+            rawPublishChannel = rawConnection.createChannel();
+            rawPublishChannel.confirmSelect();
+            rawPublishChannel.addConfirmListener(this::settle, this::settle);
+            subscribeRaw();
+        }
+    }
+
+    /** Fills the queue for a drain iteration, then starts consuming. */
+    @Setup(Level.Iteration)
+    public void fillAndConsume(IterationParams iteration) throws Exception {
+        if (method.endsWith("Pubsub")) {
+            return;
+        }
+        long target = Math.max(MIN_FILL, iteration.getTime().convertTo(TimeUnit.SECONDS) * FILL_RATE);
+        fill(target);
+        batches.drainPermits();
+        consumed.set(0);
+        if (method.equals("microkit")) {
+            subscribeMicrokit();
+        } else {
+            subscribeRaw();
+        }
+    }
+
+    @TearDown(Level.Iteration)
+    public void stopConsuming() throws Exception {
+        if (method.endsWith("Pubsub")) {
+            return;
+        }
+        if (subscription != null) {
+            subscription.close(Duration.ofSeconds(5));
+            subscription = null;
+        }
+        if (rawChannel != null) {
+            rawChannel.close(); // unacked messages go back to the queue
+            rawChannel = null;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (subscription != null) {
+            subscription.close(Duration.ofSeconds(5));
+        }
+        rabbit.close();
+        if (rawConnection != null) {
+            rawConnection.close();
+        }
+        try (Channel ch = admin.createChannel()) {
+            ch.queueDelete(spec.name());
+            ch.queueDelete(spec.deadLetterQueue());
+            ch.exchangeDelete(exchange);
+            ch.exchangeDelete(spec.deadLetterExchange());
+        }
+        admin.close();
+    }
+
+    private void subscribeMicrokit() {
+        subscription = rabbit.subscribe(SubscriptionConfig.forQueue(spec, Order.class).prefetch(PREFETCH).build(),
+                (payload, meta) -> {
+                    sink = payload;
+                    counted();
+                });
+    }
+
+    private void subscribeRaw() throws IOException {
+        rawChannel = rawConnection.createChannel();
+        rawChannel.basicQos(PREFETCH);
+        Channel channel = rawChannel;
+        rawTag = rawChannel.basicConsume(spec.name(), false, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
+                    byte[] body) throws IOException {
+                sink = reader.readValue(body);
+                counted();
+                channel.basicAck(envelope.getDeliveryTag(), false);
+            }
+        });
+    }
+
+    private void counted() {
+        if (consumed.incrementAndGet() % BATCH == 0) {
+            batches.release();
+        }
+    }
+
+    /** Publishes without confirms until the queue holds {@code target} messages (then waits for the broker). */
+    private void fill(long target) throws Exception {
+        byte[] body = mapper.writeValueAsBytes(order);
+        try (Channel ch = admin.createChannel()) {
+            long have = ch.queueDeclarePassive(spec.name()).getMessageCount();
+            ch.confirmSelect();
+            for (long i = have; i < target; i++) {
+                ch.basicPublish(exchange, "k", false, properties(), body);
+                if (i % 10_000 == 0) {
+                    ch.waitForConfirmsOrDie(60_000);
+                }
+            }
+            ch.waitForConfirmsOrDie(60_000);
+        }
+    }
+
+    private AMQP.BasicProperties properties() {
+        String messageId = UUID.randomUUID().toString();
+        Map<String, Object> headers = new HashMap<>();
+        headers.put("traceparent", trace.newChild().traceparent());
+        headers.put("x-publisher-id", "bench-raw");
+        headers.put("x-publisher-seq", rawSeq.incrementAndGet());
+        headers.put("x-attempt", 1);
+        return new AMQP.BasicProperties.Builder()
+                .messageId(messageId).correlationId(messageId).timestamp(new Date())
+                .contentType("application/json").type("order.placed.v1").deliveryMode(2).appId("bench")
+                .headers(headers).build();
+    }
+
+    private void settle(long seq, boolean multiple) {
+        if (multiple) {
+            var head = rawOutstanding.headMap(seq, true);
+            int n = head.size();
+            head.clear();
+            rawWindow.release(n);
+        } else if (rawOutstanding.remove(seq) != null) {
+            rawWindow.release();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void microkit() throws InterruptedException {
+        batches.acquire();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void raw() throws InterruptedException {
+        batches.acquire();
+    }
+
+    @Benchmark
+    public Object microkitPubsub() throws InterruptedException {
+        awaitLag();
+        published.incrementAndGet();
+        return publisher.publish(OutboundMessage.to(exchange, "k").payload(order).type("order.placed.v1").build());
+    }
+
+    @Benchmark
+    public Object rawPubsub() throws Exception {
+        awaitLag();
+        published.incrementAndGet();
+        byte[] body = mapper.writeValueAsBytes(order);
+        AMQP.BasicProperties props = properties();
+        rawWindow.acquire();
+        synchronized (rawPublishChannel) {
+            long seq = rawPublishChannel.getNextPublishSeqNo();
+            rawOutstanding.put(seq, Boolean.TRUE);
+            rawPublishChannel.basicPublish(exchange, "k", true, props, body);
+        }
+        return props;
+    }
+
+    /** Keeps publishing and consuming in step: at most MAX_LAG messages published and not yet consumed. */
+    private void awaitLag() throws InterruptedException {
+        while (published.get() - consumed.get() >= MAX_LAG) {
+            // a consumed batch frees room: wait for the next one rather than spin
+            batches.tryAcquire(10, TimeUnit.MILLISECONDS);
+        }
+    }
+}
