@@ -167,6 +167,7 @@ public class ConsumeBenchmark {
             subscription = null;
         }
         if (rawChannel != null) {
+            rawChannel.basicCancel(rawTag); // stop deliveries first, so no handler acks on a closing channel
             rawChannel.close(); // unacked messages go back to the queue
             rawChannel = null;
         }
@@ -211,7 +212,11 @@ public class ConsumeBenchmark {
                     byte[] body) throws IOException {
                 sink = reader.readValue(body);
                 counted();
-                channel.basicAck(envelope.getDeliveryTag(), false);
+                try {
+                    channel.basicAck(envelope.getDeliveryTag(), false);
+                } catch (com.rabbitmq.client.AlreadyClosedException e) {
+                    // the iteration ended while this delivery was in hand: it goes back to the queue, as microkit's does
+                }
             }
         });
     }
