@@ -1,5 +1,7 @@
 package io.github.microkit.samples.consumer;
 
+import io.github.microkit.samples.common.Http;
+import io.github.microkit.samples.common.ApiError;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;

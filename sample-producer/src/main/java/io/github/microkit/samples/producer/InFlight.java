@@ -1,5 +1,6 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.ApiError;
 import java.time.Duration;
 
 /**

@@ -1,5 +1,6 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.ApiError;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;

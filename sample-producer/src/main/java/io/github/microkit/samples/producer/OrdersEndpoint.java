@@ -1,5 +1,8 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.Http;
+import io.github.microkit.samples.common.ApiError;
+import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.auth.VerifiedToken;
 import io.github.microkit.messaging.MessagingException;
 import io.github.microkit.messaging.OutboundMessage;

@@ -1,5 +1,7 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.Http;
+import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.auth.JwtVerifier;
 import io.github.microkit.auth.JwtVerifierConfig;
 import io.github.microkit.config.ConfigException;

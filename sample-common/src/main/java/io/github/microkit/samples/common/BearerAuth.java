@@ -1,4 +1,4 @@
-package io.github.microkit.samples.producer;
+package io.github.microkit.samples.common;
 
 import io.github.microkit.auth.AuthErrorResponse;
 import io.github.microkit.auth.JwtVerifier;
@@ -23,21 +23,21 @@ import java.util.concurrent.TimeUnit;
  * the {@code Authorization} header and the scope; a rejection becomes the RFC 6750 answer that
  * {@link AuthErrorResponse} describes (401/400/403, or 503 when no signing key can be had).
  */
-final class BearerAuth {
+public final class BearerAuth {
 
     private static final Logger LOG = LoggerFactory.getLogger(BearerAuth.class);
     /** Where the verified token waits for the handler: {@code ctx.attribute(BearerAuth.TOKEN)}. */
-    static final String TOKEN = "verified-token";
+    public static final String TOKEN = "verified-token";
     private static final String REALM = "orders";
 
     private final JwtVerifier verifier;
 
-    BearerAuth(JwtVerifier verifier) {
+    public BearerAuth(JwtVerifier verifier) {
         this.verifier = Objects.requireNonNull(verifier, "verifier");
     }
 
     /** A before-handler that lets the request through only with a valid token granting {@code scope}. */
-    Handler requireScope(String scope) {
+    public Handler requireScope(String scope) {
         return ctx -> {
             try {
                 VerifiedToken token = verifier.verifyAuthorizationHeader(Optional.ofNullable(ctx.header("Authorization")))
@@ -61,7 +61,7 @@ final class BearerAuth {
      * not ready, so it gets no requests and would never fetch them: this closes that loop. Close the handle
      * at shutdown.
      */
-    static AutoCloseable retryWarmUpWhileNoKeys(JwtVerifier verifier, Duration interval) {
+    public static AutoCloseable retryWarmUpWhileNoKeys(JwtVerifier verifier, Duration interval) {
         ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "jwt-key-warm-up");
             thread.setDaemon(true);
@@ -75,7 +75,7 @@ final class BearerAuth {
         return retry::shutdownNow;
     }
 
-    static VerifiedToken token(Context ctx) {
+    public static VerifiedToken token(Context ctx) {
         return Objects.requireNonNull(ctx.attribute(TOKEN), "the route has no BearerAuth before-handler");
     }
 }

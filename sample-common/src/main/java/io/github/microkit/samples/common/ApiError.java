@@ -1,4 +1,4 @@
-package io.github.microkit.samples.producer;
+package io.github.microkit.samples.common;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -9,7 +9,7 @@ import java.util.Map;
  * {@code {"error": "...", "message": "..."}} (DESIGN.md, "HTTP"). The message is for the client: it never
  * holds a token, a secret or a stack trace.
  */
-final class ApiError extends RuntimeException {
+public final class ApiError extends RuntimeException {
 
     private final int status;
     private final String error;
@@ -22,48 +22,48 @@ final class ApiError extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
-    static ApiError badRequest(String message) {
+    public static ApiError badRequest(String message) {
         return new ApiError(400, "invalid_request", message, Map.of());
     }
 
-    static ApiError notFound(String message) {
+    public static ApiError notFound(String message) {
         return new ApiError(404, "not_found", message, Map.of());
     }
 
-    static ApiError payloadTooLarge(long limit) {
+    public static ApiError payloadTooLarge(long limit) {
         return new ApiError(413, "payload_too_large", "The body must be at most " + limit + " bytes.", Map.of());
     }
 
-    static ApiError unsupportedMediaType() {
+    public static ApiError unsupportedMediaType() {
         return new ApiError(415, "unsupported_media_type", "Send the order as Content-Type: application/json.",
                 Map.of());
     }
 
-    static ApiError idempotencyKeyReused() {
+    public static ApiError idempotencyKeyReused() {
         return new ApiError(422, "idempotency_key_reused",
                 "This Idempotency-Key was used with a different body; use a new key for a new order.", Map.of());
     }
 
-    static ApiError unavailable(String message, Duration retryAfter) {
+    public static ApiError unavailable(String message, Duration retryAfter) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
         return new ApiError(503, "unavailable", message, headers);
     }
 
     /** An answer built elsewhere (the {@code auth} package's RFC 6750 answers). */
-    static ApiError of(int status, String error, String message, Map<String, String> headers) {
+    public static ApiError of(int status, String error, String message, Map<String, String> headers) {
         return new ApiError(status, error, message, headers);
     }
 
-    int status() {
+    public int status() {
         return status;
     }
 
-    String error() {
+    public String error() {
         return error;
     }
 
-    Map<String, String> headers() {
+    public Map<String, String> headers() {
         return headers;
     }
 }

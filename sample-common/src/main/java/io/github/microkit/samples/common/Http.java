@@ -1,4 +1,4 @@
-package io.github.microkit.samples.producer;
+package io.github.microkit.samples.common;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,16 +20,16 @@ import java.util.Map;
  * never a 500 for a client's mistake, {@code /health/live}, {@code /health/ready}, {@code /metrics}, and a
  * timer per request.
  */
-final class Http {
+public final class Http {
 
     private static final Logger LOG = LoggerFactory.getLogger(Http.class);
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
     private static final String STARTED = "request-started-nanos";
 
     private Http() {
     }
 
-    static void json(Context ctx, int status, Object body) {
+    public static void json(Context ctx, int status, Object body) {
         try {
             ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
         } catch (JsonProcessingException e) {
@@ -37,7 +37,7 @@ final class Http {
         }
     }
 
-    static Map<String, String> error(String error, String message) {
+    public static Map<String, String> error(String error, String message) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("message", message);
@@ -45,7 +45,7 @@ final class Http {
     }
 
     /** Every failure answered as JSON: ours, Javalin's own (404, 405, 413 ...), and bugs (500, logged). */
-    static void errorHandling(JavalinConfig config) {
+    public static void errorHandling(JavalinConfig config) {
         config.routes.exception(ApiError.class, (e, ctx) -> {
             e.headers().forEach(ctx::header);
             json(ctx, e.status(), error(e.error(), e.getMessage()));
@@ -65,7 +65,7 @@ final class Http {
     }
 
     /** Liveness (the process serves), readiness (each check, 503 when one is DOWN) and Prometheus metrics. */
-    static void operations(JavalinConfig config, HealthRegistry health, PrometheusMeterRegistry metrics) {
+    public static void operations(JavalinConfig config, HealthRegistry health, PrometheusMeterRegistry metrics) {
         config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "UP")));
         config.routes.get("/health/ready", ctx -> {
             HealthRegistry.Report report = health.report();
