@@ -1,5 +1,6 @@
 package io.github.microkit.samples.consumer;
 
+import io.github.microkit.samples.common.ServiceSettings;
 import io.github.microkit.samples.common.Http;
 import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.auth.JwtVerifier;
@@ -49,7 +50,7 @@ public final class ConsumerMain {
 
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>(); // closed last-opened first
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private ConsumerSettings settings;
+    private ServiceSettings settings;
     private Subscription subscription;
     private Javalin http;
 

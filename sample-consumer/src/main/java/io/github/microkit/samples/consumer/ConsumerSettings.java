@@ -1,81 +1,18 @@
 package io.github.microkit.samples.consumer;
 
 import io.github.microkit.config.EnvConfig;
-import io.github.microkit.messaging.RabbitConfig;
-import io.github.microkit.secrets.VaultSettings;
+import io.github.microkit.samples.common.ServiceSettings;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Optional;
-
-/**
- * Everything the consumer reads from its environment (the table in DESIGN.md and the README), read in one
- * pass so that a start with three mistakes reports all three at once.
- *
- * @param httpPort        {@code HTTP_PORT}
- * @param rabbit          {@code RABBITMQ_URI}, with {@code RABBITMQ_USERNAME}/{@code RABBITMQ_PASSWORD} over its user info
- * @param jwtIssuer       {@code JWT_ISSUER}
- * @param jwtJwksUri      {@code JWT_JWKS_URI}; empty means OIDC discovery of the issuer
- * @param jwtAudience     {@code JWT_AUDIENCE}
- * @param vault           {@code VAULT_ADDR} and its login variables; empty means no Vault
- * @param vaultRabbitRole {@code VAULT_RABBITMQ_ROLE}: RabbitMQ credentials from {@code rabbitmq/creds/<role>}
- * @param shutdownTimeout {@code SHUTDOWN_TIMEOUT}
- */
-record ConsumerSettings(int httpPort, RabbitConfig rabbit, String jwtIssuer, Optional<URI> jwtJwksUri,
-                        String jwtAudience, Optional<VaultSettings> vault, Optional<String> vaultRabbitRole,
-                        Duration shutdownTimeout) {
+/** The consumer's name and default port; the variables themselves are read by {@link ServiceSettings}. */
+final class ConsumerSettings {
 
     static final String SERVICE = "sample-consumer";
 
+    private ConsumerSettings() {
+    }
+
     /** @throws io.github.microkit.config.ConfigException listing every missing or malformed variable */
-    static ConsumerSettings fromEnv(EnvConfig env) {
-        int httpPort = env.integer("HTTP_PORT", 8081, 1, 65535);
-        RabbitConfig rabbit = rabbitConfig(env);
-        String issuer = env.requiredUri("JWT_ISSUER").toString();
-        Optional<URI> jwksUri = env.uri("JWT_JWKS_URI");
-        String audience = env.string("JWT_AUDIENCE", "orders-api");
-        Optional<VaultSettings> vault = VaultSettings.fromEnv(env);
-        Optional<String> vaultRabbitRole = env.optional("VAULT_RABBITMQ_ROLE");
-        if (vaultRabbitRole.isPresent() && vault.isEmpty()) {
-            env.problem("VAULT_RABBITMQ_ROLE is set but VAULT_ADDR is not: set VAULT_ADDR or unset VAULT_RABBITMQ_ROLE");
-        }
-        Duration shutdownTimeout = env.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(20));
-        env.validate();
-        return new ConsumerSettings(httpPort, rabbit, issuer, jwksUri, audience, vault, vaultRabbitRole,
-                shutdownTimeout);
-    }
-
-    private static RabbitConfig rabbitConfig(EnvConfig env) {
-        String uri = env.string("RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672");
-        Optional<String> username = env.optional("RABBITMQ_USERNAME");
-        Optional<String> password = env.optional("RABBITMQ_PASSWORD");
-        try {
-            RabbitConfig.Builder builder = RabbitConfig.builder().uri(uri).connectionName(SERVICE);
-            if (username.isPresent() || password.isPresent()) {
-                // the two variables override the URI's user info, one or both
-                String[] fromUri = userInfo(uri);
-                builder.credentials(username.orElse(fromUri[0]), password.orElse(fromUri[1]));
-            }
-            return builder.build();
-        } catch (IllegalArgumentException e) {
-            // RabbitConfig's messages never repeat the URI (it may hold a password)
-            env.problem("RABBITMQ_URI: " + e.getMessage());
-            return RabbitConfig.defaults();
-        }
-    }
-
-    /** The URI's user and password, decoded; guest/guest when it has none (amqp-client's default). */
-    private static String[] userInfo(String uri) {
-        String raw = URI.create(uri.strip()).getRawUserInfo();
-        if (raw == null) {
-            return new String[] {"guest", "guest"};
-        }
-        int colon = raw.indexOf(':');
-        String user = colon < 0 ? raw : raw.substring(0, colon);
-        String password = colon < 0 ? "" : raw.substring(colon + 1);
-        return new String[] {URLDecoder.decode(user, StandardCharsets.UTF_8),
-                URLDecoder.decode(password, StandardCharsets.UTF_8)};
+    static ServiceSettings fromEnv(EnvConfig env) {
+        return ServiceSettings.fromEnv(env, SERVICE, 8081);
     }
 }

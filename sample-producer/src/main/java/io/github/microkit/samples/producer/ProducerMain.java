@@ -1,5 +1,6 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.ServiceSettings;
 import io.github.microkit.samples.common.Http;
 import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.auth.JwtVerifier;
@@ -50,7 +51,7 @@ public final class ProducerMain {
 
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>(); // closed last-opened first
     private final InFlight inFlight = new InFlight();
-    private ProducerSettings settings;
+    private ServiceSettings settings;
     private Javalin http;
 
     public static void main(String[] args) {

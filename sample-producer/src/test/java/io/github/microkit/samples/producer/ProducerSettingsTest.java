@@ -1,5 +1,6 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.ServiceSettings;
 import io.github.microkit.config.ConfigException;
 import io.github.microkit.config.EnvConfig;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class ProducerSettingsTest {
 
     @Test
     void onlyTheIssuerIsRequiredAndEverythingElseHasTheDocumentedDefault() {
-        ProducerSettings settings = ProducerSettings.fromEnv(EnvConfig.from(Map.of("JWT_ISSUER", "http://127.0.0.1:8090/default")));
+        ServiceSettings settings = ProducerSettings.fromEnv(EnvConfig.from(Map.of("JWT_ISSUER", "http://127.0.0.1:8090/default")));
 
         assertThat(settings.httpPort()).isEqualTo(8080);
         assertThat(settings.rabbit().describeTarget()).isEqualTo("amqp://guest@127.0.0.1:5672/%2F");
@@ -40,7 +41,7 @@ class ProducerSettingsTest {
 
     @Test
     void usernameAndPasswordVariablesOverrideTheUrisUserInfo() {
-        ProducerSettings settings = ProducerSettings.fromEnv(EnvConfig.from(Map.of(
+        ServiceSettings settings = ProducerSettings.fromEnv(EnvConfig.from(Map.of(
                 "JWT_ISSUER", "http://127.0.0.1:8090/default",
                 "RABBITMQ_URI", "amqp://guest:guest@broker:5672/shop",
                 "RABBITMQ_USERNAME", "orders-producer")));
