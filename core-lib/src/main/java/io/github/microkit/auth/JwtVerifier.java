@@ -45,7 +45,11 @@ public interface JwtVerifier extends AutoCloseable {
      */
     HealthCheck keyHealth();
 
-    /** Fetches keys now; logs and returns normally when that fails. Factories call it once. */
+    /**
+     * Fetches keys now; logs and returns normally when that fails, and then keeps fetching in the background
+     * with a bounded backoff ({@link JwtVerifierConfig.Builder#keyWarmUpRetry}) until keys arrive or the
+     * verifier is closed. Factories call it once.
+     */
     void warmUp();
 
     /** Stops background key refreshes. */

@@ -47,6 +47,8 @@ public final class JwtVerifierConfig {
     private final Duration keyRefreshRateLimit;
     private final Duration keyMaxStaleness;
     private final Duration keyFetchTimeout;
+    private final Duration keyWarmUpRetryInitial;
+    private final Duration keyWarmUpRetryMax;
     private final int keySetSizeLimit;
     private final Duration unavailableRetryAfter;
     private final VerificationListener listener;
@@ -74,6 +76,8 @@ public final class JwtVerifierConfig {
         this.keyRefreshRateLimit = b.keyRefreshRateLimit;
         this.keyMaxStaleness = b.keyMaxStaleness;
         this.keyFetchTimeout = b.keyFetchTimeout;
+        this.keyWarmUpRetryInitial = b.keyWarmUpRetryInitial;
+        this.keyWarmUpRetryMax = b.keyWarmUpRetryMax;
         this.keySetSizeLimit = b.keySetSizeLimit;
         this.unavailableRetryAfter = b.unavailableRetryAfter;
         this.listener = b.listener;
@@ -120,6 +124,10 @@ public final class JwtVerifierConfig {
     public Duration keyRefreshRateLimit() { return keyRefreshRateLimit; }
     public Duration keyMaxStaleness() { return keyMaxStaleness; }
     public Duration keyFetchTimeout() { return keyFetchTimeout; }
+    /** First delay of the background retries after a failed key warm-up; doubled after each failure. */
+    public Duration keyWarmUpRetryInitial() { return keyWarmUpRetryInitial; }
+    /** The longest delay between background warm-up retries. */
+    public Duration keyWarmUpRetryMax() { return keyWarmUpRetryMax; }
     public int keySetSizeLimit() { return keySetSizeLimit; }
     public Duration unavailableRetryAfter() { return unavailableRetryAfter; }
     public VerificationListener listener() { return listener; }
@@ -153,6 +161,8 @@ public final class JwtVerifierConfig {
         private Duration keyRefreshRateLimit = Duration.ofSeconds(30);
         private Duration keyMaxStaleness = Duration.ofHours(1);
         private Duration keyFetchTimeout = Duration.ofSeconds(1);
+        private Duration keyWarmUpRetryInitial = Duration.ofSeconds(1);
+        private Duration keyWarmUpRetryMax = Duration.ofSeconds(30);
         private int keySetSizeLimit = 50 * 1024;
         private Duration unavailableRetryAfter = Duration.ofSeconds(5);
         private VerificationListener listener = VerificationListener.NONE;
@@ -181,6 +191,8 @@ public final class JwtVerifierConfig {
             keyRefreshRateLimit = c.keyRefreshRateLimit;
             keyMaxStaleness = c.keyMaxStaleness;
             keyFetchTimeout = c.keyFetchTimeout;
+            keyWarmUpRetryInitial = c.keyWarmUpRetryInitial;
+            keyWarmUpRetryMax = c.keyWarmUpRetryMax;
             keySetSizeLimit = c.keySetSizeLimit;
             unavailableRetryAfter = c.unavailableRetryAfter;
             listener = c.listener;
@@ -343,6 +355,23 @@ public final class JwtVerifierConfig {
             Objects.requireNonNull(timeout, "timeout");
             require(timeout.toMillis() >= 10 && timeout.compareTo(Duration.ofSeconds(30)) <= 0, "keyFetchTimeout must be 10 ms to 30 s");
             this.keyFetchTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * After a failed warm-up (the identity provider away at start), keys are fetched again in the
+         * background, first after {@code initial}, the delay doubling up to {@code max} (default 1 s to 30 s),
+         * until keys arrive: a service that is not ready gets no request that would fetch them. An attempt
+         * within {@link #keyRefreshRateLimit(Duration)} of the last download makes no request.
+         */
+        public Builder keyWarmUpRetry(Duration initial, Duration max) {
+            Objects.requireNonNull(initial, "initial");
+            Objects.requireNonNull(max, "max");
+            require(initial.toMillis() >= 10, "keyWarmUpRetry initial delay must be at least 10 ms");
+            require(max.compareTo(initial) >= 0 && max.compareTo(Duration.ofHours(1)) <= 0,
+                    "keyWarmUpRetry max delay must be at least the initial delay and at most 1 hour");
+            this.keyWarmUpRetryInitial = initial;
+            this.keyWarmUpRetryMax = max;
             return this;
         }
 

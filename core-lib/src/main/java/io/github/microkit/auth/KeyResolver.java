@@ -15,7 +15,7 @@ interface KeyResolver extends AutoCloseable {
      */
     List<JWK> keysFor(JWSHeader header);
 
-    /** Loads keys now if that applies; never throws. */
+    /** Loads keys now if that applies; never throws. A remote key set that fails retries in the background. */
     void warmUp();
 
     HealthCheck health();

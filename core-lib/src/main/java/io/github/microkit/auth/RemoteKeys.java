@@ -27,6 +27,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * caching, refresh ahead of expiry, rate limiting, one retry and outage tolerance all switched on.
  *
  * <p>Discovery is lazy and retried: an identity provider that is down when the service starts must not
- * stop the start (the warm-up only logs), and requests meanwhile get 503, not 401.
+ * stop the start (the warm-up only logs), and requests meanwhile get 503, not 401. A failed warm-up is
+ * retried in the background with a bounded exponential backoff until keys arrive, because a service
+ * whose readiness says "no keys" gets no request that would fetch them. The retry thread exists only
+ * while keys are missing and stops on close.
  */
 final class RemoteKeys implements KeyResolver {
 
@@ -50,6 +57,13 @@ final class RemoteKeys implements KeyResolver {
     private volatile JWKSource<SecurityContext> source;
     private volatile URI jwksUri;
     private volatile long lastDiscoveryAttempt = Long.MIN_VALUE;
+    /** Background warm-up retries: created on the first failed warm-up, shut down on success or close. */
+    private final Object retryLock = new Object();
+    private ScheduledExecutorService retrier;
+    private ScheduledFuture<?> pendingRetry;
+    private Duration retryDelay;
+    private int retries;
+    private boolean closed;
 
     private RemoteKeys(JwtVerifierConfig config, URI uri, boolean discover) {
         this.config = config;
@@ -213,8 +227,67 @@ final class RemoteKeys implements KeyResolver {
             List<JWK> keys = source().get(ALL_KEYS, null);
             LOG.info("Loaded {} keys from {}", keys.size(), describe());
         } catch (KeySourceException | RuntimeException e) {
-            LOG.warn("Key warm-up from {} failed ({}); requests get 503 until keys can be fetched", describe(), e.getMessage());
+            LOG.warn("Key warm-up from {} failed ({}); requests get 503 until keys can be fetched, retrying in the "
+                    + "background (backoff {} ms to {} ms)", describe(), e.getMessage(), config.keyWarmUpRetryInitial().toMillis(),
+                    config.keyWarmUpRetryMax().toMillis());
+            scheduleRetry();
         }
+    }
+
+    /** Schedules the next background attempt unless one is pending, keys arrived, or we are closed. */
+    private void scheduleRetry() {
+        synchronized (retryLock) {
+            if (closed || retriever.lastSuccessMillis >= 0 || (pendingRetry != null && !pendingRetry.isDone())) {
+                return;
+            }
+            if (retrier == null) {
+                retrier = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "microkit-jwks-warm-up");
+                    thread.setDaemon(true); // never keeps a JVM alive that forgot to close the verifier
+                    return thread;
+                });
+            }
+            Duration delay = retryDelay == null ? config.keyWarmUpRetryInitial() : retryDelay;
+            retryDelay = min(delay.multipliedBy(2), config.keyWarmUpRetryMax());
+            pendingRetry = retrier.schedule(this::retryWarmUp, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void retryWarmUp() {
+        if (retriever.lastSuccessMillis < 0) { // a request may have fetched the keys meanwhile
+            int attempt;
+            synchronized (retryLock) {
+                attempt = ++retries;
+            }
+            try {
+                List<JWK> keys = source().get(ALL_KEYS, null);
+                LOG.info("Loaded {} keys from {} (background retry {} after a failed warm-up)", keys.size(), describe(), attempt);
+            } catch (KeySourceException | RuntimeException e) {
+                // Debug only: the warm-up's warning said it is retrying, and readiness shows the state.
+                LOG.debug("Background key retry {} from {} failed ({})", attempt, describe(), e.getMessage());
+            }
+        }
+        synchronized (retryLock) {
+            pendingRetry = null;
+            if (retriever.lastSuccessMillis >= 0) {
+                stopRetries();
+                return;
+            }
+        }
+        scheduleRetry();
+    }
+
+    /** Called with retryLock held. */
+    private void stopRetries() {
+        if (retrier != null) {
+            retrier.shutdownNow();
+            retrier = null;
+        }
+        pendingRetry = null;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     @Override
@@ -225,8 +298,11 @@ final class RemoteKeys implements KeyResolver {
             long failure = retriever.lastFailureMillis;
             String where = describe();
             if (success < 0) {
-                Health down = Health.down("no signing keys obtained yet from " + where);
-                return failure < 0 ? down : down.withFacts(Map.of("lastError", retriever.lastError));
+                int retried = retriesSoFar();
+                Health down = Health.down("no signing keys obtained yet from " + where
+                        + (retrying() ? "; retrying in the background" : ""));
+                return failure < 0 ? down.withFacts(Map.of("warmUpRetries", retried))
+                        : down.withFacts(Map.of("lastError", retriever.lastError, "warmUpRetries", retried));
             }
             long ageSeconds = Math.max(0, (now - success) / 1000);
             if (failure > success) {
@@ -248,8 +324,24 @@ final class RemoteKeys implements KeyResolver {
         return jwks != null ? jwks.toString() : "discovery of " + issuerOrJwks;
     }
 
+    private int retriesSoFar() {
+        synchronized (retryLock) {
+            return retries;
+        }
+    }
+
+    private boolean retrying() {
+        synchronized (retryLock) {
+            return pendingRetry != null && !pendingRetry.isDone();
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (retryLock) {
+            closed = true;
+            stopRetries();
+        }
         JWKSource<SecurityContext> s = source;
         if (s instanceof Closeable c) {
             try {

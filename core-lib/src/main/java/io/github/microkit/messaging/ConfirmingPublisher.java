@@ -13,14 +13,16 @@ import io.github.microkit.trace.CurrentTrace;
 import io.github.microkit.trace.TraceContext;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -35,13 +37,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A publisher on one channel in confirm mode.
+ * A publisher on a few channels in confirm mode ({@link PublisherConfig#channels()}), each thread tied to one of
+ * them, all sharing one window.
  *
- * <p>Each message is recorded under the channel's publish sequence number before it is sent, and settled
- * by the broker's ack or nack for that number. Three things keep a future from hanging: a channel shutdown
- * fails everything outstanding at once; after the client recovers a connection the channel's sequence
- * restarts and the old confirms never come, so recovery fails (again) whatever was recorded since; and a
- * sweeper fails whatever has passed its confirm deadline.
+ * <p>Each message is recorded under its channel's publish sequence number before it is sent, and settled
+ * by the broker's ack or nack for that number on that channel. Three things keep a future from hanging: a
+ * channel shutdown fails everything outstanding on it at once; after the client recovers a connection the
+ * channel's sequence restarts and the old confirms never come, so recovery fails (again) whatever was recorded
+ * since; and a sweeper fails whatever has passed its confirm deadline.
  */
 final class ConfirmingPublisher implements Publisher {
 
@@ -53,17 +56,19 @@ final class ConfirmingPublisher implements Publisher {
     private final String appId;
     private final Semaphore window;
     private final AtomicLong publisherSeq = new AtomicLong();
-    private final ConcurrentLinkedQueue<Pending> inFlightOrder = new ConcurrentLinkedQueue<>();
+    /** Every slot that may still hold unsettled messages: the current ones and those draining after a move. */
+    private final Set<Slot> live = ConcurrentHashMap.newKeySet();
     /** Publisher sequence numbers the broker returned as unroutable; the ack that follows settles them. */
     private final Map<Long, String> returned = new ConcurrentHashMap<>();
     /** Forwarded messages the broker returned, by exchange, routing key and message id. */
     private final Map<String, String> returnedForwards = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
+    /** Guards replacing slots; taken after a slot's own lock, never before it. */
     private final Object publishLock = new Object();
 
     private volatile Connection connection;
     private volatile ConnectionState connectionState;
-    private volatile Slot slot; // written under publishLock
+    private volatile Slot[] slots; // replaced (never changed in place) under publishLock
     private volatile boolean closed;
 
     ConfirmingPublisher(Connection connection, ExchangeRegistry exchanges, ConnectionState connectionState,
@@ -83,7 +88,7 @@ final class ConfirmingPublisher implements Publisher {
         long period = Math.max(10, Math.min(100, config.confirmTimeout().toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
         synchronized (publishLock) {
-            this.slot = openSlot(connection);
+            this.slots = openSlots(connection);
         }
     }
 
@@ -162,21 +167,45 @@ final class ConfirmingPublisher implements Publisher {
         String routingKey = pending.routingKey;
         Slot target = null;
         try {
-            synchronized (publishLock) {
-                target = currentSlot();
-                pending.slot = target;
-                pending.channelSeq = target.channel.getNextPublishSeqNo();
-                target.outstanding.put(pending.channelSeq, pending);
-                inFlightOrder.add(pending);
-                target.channel.basicPublish(exchange, routingKey, mandatory, properties, body);
+            while (true) {
+                target = slotOfThisThread();
+                // one lock per channel: the sequence number read and the publish must not interleave with another
+                // caller on the same channel, but callers on other channels go ahead
+                synchronized (target) {
+                    if (target.retired) {
+                        continue; // replaced or moved to a new connection meanwhile: take the current one
+                    }
+                    if (!target.channel.isOpen() && replaceClosedChannel(target)) {
+                        continue;
+                    }
+                    ConcurrentNavigableMap<Long, Pending> map = target.outstanding;
+                    pending.channelSeq = target.channel.getNextPublishSeqNo();
+                    map.put(pending.channelSeq, pending);
+                    target.channel.basicPublish(exchange, routingKey, mandatory, properties, body);
+                    if (target.outstanding != map) {
+                        // the channel failed its outstanding messages while we sent: whether that pass saw this
+                        // one or not, its confirm will not come, so settle it here (settling twice is a no-op)
+                        failAndRelease(pending, PublishException.connectionLost(exchange, routingKey,
+                                pending.messageId, new IOException("the channel was lost while publishing")));
+                    }
+                    break;
+                }
             }
-        } catch (IOException | AlreadyClosedException e) {
+        } catch (IOException | AlreadyClosedException | MessagingException e) {
+            // MessagingException: a replacement channel could not be opened
             if (target != null) {
                 target.outstanding.remove(pending.channelSeq, pending);
             }
-            fail(pending, PublishException.connectionLost(exchange, routingKey, pending.messageId, e));
+            failAndRelease(pending, PublishException.connectionLost(exchange, routingKey, pending.messageId, e));
         }
         return pending.future;
+    }
+
+    /** The slot of the calling thread: always the same one, so one thread's messages stay in order. */
+    private Slot slotOfThisThread() {
+        Slot[] current = slots;
+        return current.length == 1 ? current[0]
+                : current[(int) Math.floorMod(Thread.currentThread().getId(), (long) current.length)];
     }
 
     @Override
@@ -221,41 +250,56 @@ final class ConfirmingPublisher implements Publisher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Pending p : inFlightOrder) {
-            fail(p, PublishException.closed(p.exchange, p.routingKey, p.messageId));
+        for (Slot s : live) {
+            for (Pending p : s.outstanding.values()) {
+                s.outstanding.remove(p.channelSeq, p);
+                failAndRelease(p, PublishException.closed(p.exchange, p.routingKey, p.messageId));
+            }
         }
-        inFlightOrder.clear();
         sweeper.shutdownNow();
         synchronized (publishLock) {
-            slot.close();
+            for (Slot s : live) {
+                s.close();
+            }
         }
     }
 
     /**
-     * Moves publishing to {@code fresh} (make-before-break): new messages go to a channel there at once,
-     * while the old channel keeps receiving the confirms of what it already sent. The returned future
-     * completes when the old channel has nothing left in flight (or at the confirm timeout, when whatever is
-     * left fails), and then the old channel is closed.
+     * Moves publishing to {@code fresh} (make-before-break): new messages go to channels there at once,
+     * while the old channels keep receiving the confirms of what they already sent. The returned future
+     * completes when the old channels have nothing left in flight (or at the confirm timeout, when whatever is
+     * left fails), and then they are closed.
      */
     CompletableFuture<Void> moveTo(Connection fresh, ConnectionState freshState) {
-        Slot old;
+        Slot[] old;
         synchronized (publishLock) {
             if (closed) {
                 return CompletableFuture.completedFuture(null);
             }
-            old = slot;
-            slot = openSlot(fresh);
+            old = slots;
+            slots = openSlots(fresh);
             connection = fresh;
             connectionState = freshState;
+        }
+        for (Slot s : old) {
+            // a caller that picked it before the move picks again; one already sending on it (we do not wait for
+            // its lock: a blocked connection can hold a send for long) is settled by the drain below
+            s.retired = true;
         }
         CompletableFuture<Void> drained = new CompletableFuture<>();
         long deadline = System.nanoTime() + config.confirmTimeout().toNanos();
         Runnable check = new Runnable() {
             @Override
             public void run() {
-                if (old.outstanding.isEmpty() || System.nanoTime() - deadline >= 0) {
-                    old.failOutstanding(new IOException("publishing moved to a new connection"));
-                    old.close();
+                boolean empty = true;
+                for (Slot s : old) {
+                    empty &= s.outstanding.isEmpty();
+                }
+                if (empty || System.nanoTime() - deadline >= 0) {
+                    for (Slot s : old) {
+                        s.failOutstanding(new IOException("publishing moved to a new connection"));
+                        s.close();
+                    }
                     drained.complete(null);
                 } else if (!sweeper.isShutdown()) {
                     sweeper.schedule(this, 20, TimeUnit.MILLISECONDS);
@@ -268,11 +312,29 @@ final class ConfirmingPublisher implements Publisher {
         return drained;
     }
 
+    private Slot[] openSlots(Connection on) {
+        Slot[] opened = new Slot[config.channels()];
+        try {
+            for (int i = 0; i < opened.length; i++) {
+                opened[i] = openSlot(on);
+            }
+        } catch (MessagingException e) {
+            for (Slot s : opened) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            throw e;
+        }
+        return opened;
+    }
+
     private Slot openSlot(Connection on) {
         try {
             Channel ch = on.createChannel();
             ch.confirmSelect();
             Slot created = new Slot(ch);
+            live.add(created);
             ch.addConfirmListener(created::handleAck, created::handleNack);
             ch.addReturnListener(this::handleReturn);
             ch.addShutdownListener(cause -> handleShutdown(created, cause));
@@ -295,20 +357,39 @@ final class ConfirmingPublisher implements Publisher {
         }
     }
 
-    /** The slot to publish on; a channel the broker closed for an error of its own is replaced. */
-    private Slot currentSlot() {
-        Slot current = slot;
-        if (!current.channel.isOpen() && connection.isOpen()) {
-            ShutdownSignalException reason = current.channel.getCloseReason();
-            if (reason != null && !reason.isHardError()) {
-                LOG.info("publisher {} replaces its channel, closed by the broker: {}", publisherId, reason.getMessage());
-                slot = openSlot(connection);
+    /**
+     * Called holding {@code closedSlot}'s lock when its channel is closed: a channel the broker closed for an error
+     * of its own (not the connection's) is replaced. Returns true when the caller should pick its slot again.
+     */
+    private boolean replaceClosedChannel(Slot closedSlot) {
+        if (!connection.isOpen()) {
+            return false;
+        }
+        ShutdownSignalException reason = closedSlot.channel.getCloseReason();
+        if (reason == null || reason.isHardError()) {
+            return false;
+        }
+        synchronized (publishLock) {
+            Slot[] current = slots;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i] == closedSlot) {
+                    LOG.info("publisher {} replaces a channel closed by the broker: {}", publisherId, reason.getMessage());
+                    Slot[] next = current.clone();
+                    next[i] = openSlot(connection);
+                    slots = next;
+                    closedSlot.retired = true;
+                    return true;
+                }
             }
         }
-        return slot;
+        return false;
     }
 
-    private void settleAck(Pending p) {
+    /**
+     * Completes the future of an acked message that this thread {@linkplain Pending#finish() finished}: it fails if
+     * the broker returned the message, else it completes. The caller has given its window place back already.
+     */
+    private void completeAck(Pending p) {
         String replyText;
         if (p.forwardKey != null) {
             replyText = returnedForwards.isEmpty() ? null : returnedForwards.remove(p.forwardKey);
@@ -316,9 +397,8 @@ final class ConfirmingPublisher implements Publisher {
             replyText = returned.isEmpty() ? null : returned.remove(p.publisherSeq);
         }
         if (replyText != null) {
-            fail(p, PublishException.unroutable(p.exchange, p.routingKey, p.messageId, replyText));
-        } else if (p.finish()) {
-            window.release();
+            p.future.completeExceptionally(PublishException.unroutable(p.exchange, p.routingKey, p.messageId, replyText));
+        } else {
             p.future.complete(new PublishConfirm(p.messageId, p.exchange, p.routingKey, p.publisherSeq));
         }
     }
@@ -354,22 +434,24 @@ final class ConfirmingPublisher implements Publisher {
 
     private void sweep() {
         long now = System.nanoTime();
-        for (Iterator<Pending> it = inFlightOrder.iterator(); it.hasNext();) {
-            Pending p = it.next();
-            if (p.isFinished()) {
-                it.remove();
-            } else if (now - p.deadline >= 0) {
-                it.remove();
-                Slot owner = p.slot;
-                if (owner != null) {
-                    owner.outstanding.remove(p.channelSeq, p);
+        for (Slot s : live) {
+            if (s.retired && !s.channel.isOpen() && s.outstanding.isEmpty()) {
+                live.remove(s); // a channel the broker closed, already replaced and settled
+                continue;
+            }
+            // at most a window's worth of entries in all: a full scan every period costs next to nothing
+            for (Pending p : s.outstanding.values()) {
+                if (now - p.deadline >= 0 && s.outstanding.remove(p.channelSeq, p) && p.finish()) {
+                    window.release();
+                    p.future.completeExceptionally(
+                            PublishException.confirmTimeout(p.exchange, p.routingKey, p.messageId, config.confirmTimeout()));
                 }
-                fail(p, PublishException.confirmTimeout(p.exchange, p.routingKey, p.messageId, config.confirmTimeout()));
             }
         }
     }
 
-    private void fail(Pending p, PublishException e) {
+    /** Fails one message and gives its place in the window back, unless it was settled already. */
+    private void failAndRelease(Pending p, PublishException e) {
         if (p.finish()) {
             window.release();
             p.future.completeExceptionally(e);
@@ -431,11 +513,11 @@ final class ConfirmingPublisher implements Publisher {
         return new AMQP.BasicProperties.Builder()
                 .messageId(message.messageId())
                 .correlationId(message.correlationId())
-                .timestamp(new Date())
+                .timestamp(message.timestamp().map(Date::from).orElseGet(Date::new))
                 .contentType(message.contentType())
                 .type(message.type().orElse(null))
                 .deliveryMode(2)
-                .appId(appId)
+                .appId(message.appId().orElse(appId))
                 .headers(headers)
                 .build();
     }
@@ -461,24 +543,37 @@ final class ConfirmingPublisher implements Publisher {
     private final class Slot {
         final Channel channel;
         volatile ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
+        /** Set when the slot was replaced or moved: callers pick their slot again. */
+        volatile boolean retired;
 
         Slot(Channel channel) {
             this.channel = channel;
         }
 
+        // An ack finishes every message it covers, gives their window places back in one release (a release per
+        // message would wake a waiting publisher for each one while this thread still settles), and only then
+        // completes the futures: whoever sees a future complete finds its place in the window free already.
         void handleAck(long channelSeq, boolean multiple) {
             ConcurrentNavigableMap<Long, Pending> map = outstanding;
-            if (multiple) {
-                ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
-                for (Pending p : head.values()) {
-                    settleAck(p);
-                }
-                head.clear();
-            } else {
+            if (!multiple) {
                 Pending p = map.remove(channelSeq);
-                if (p != null) {
-                    settleAck(p);
+                if (p != null && p.finish()) {
+                    window.release();
+                    completeAck(p);
                 }
+                return;
+            }
+            List<Pending> finished = new ArrayList<>();
+            for (Iterator<Pending> it = map.headMap(channelSeq, true).values().iterator(); it.hasNext();) {
+                Pending p = it.next();
+                it.remove();
+                if (p.finish()) {
+                    finished.add(p);
+                }
+            }
+            if (!finished.isEmpty()) {
+                window.release(finished.size());
+                finished.forEach(ConfirmingPublisher.this::completeAck);
             }
         }
 
@@ -486,14 +581,11 @@ final class ConfirmingPublisher implements Publisher {
             ConcurrentNavigableMap<Long, Pending> map = outstanding;
             if (multiple) {
                 ConcurrentNavigableMap<Long, Pending> head = map.headMap(channelSeq, true);
-                for (Pending p : head.values()) {
-                    fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
-                }
-                head.clear();
+                failAll(head.values().iterator(), null);
             } else {
                 Pending p = map.remove(channelSeq);
                 if (p != null) {
-                    fail(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
+                    failAndRelease(p, PublishException.nacked(p.exchange, p.routingKey, p.messageId));
                 }
             }
         }
@@ -501,18 +593,39 @@ final class ConfirmingPublisher implements Publisher {
         void failOutstanding(Exception cause) {
             ConcurrentNavigableMap<Long, Pending> old = outstanding;
             outstanding = new ConcurrentSkipListMap<>();
-            for (Pending p : old.values()) {
-                if (p.forwardKey != null) {
-                    returnedForwards.remove(p.forwardKey);
-                } else {
-                    returned.remove(p.publisherSeq);
+            failAll(old.values().iterator(), cause);
+        }
+
+        /** Fails and removes what {@code it} yields: as nacked when {@code cause} is null, else as lost. */
+        private void failAll(Iterator<Pending> it, Exception cause) {
+            List<Pending> finished = new ArrayList<>();
+            while (it.hasNext()) {
+                Pending p = it.next();
+                it.remove();
+                if (cause != null) {
+                    if (p.forwardKey != null) {
+                        returnedForwards.remove(p.forwardKey);
+                    } else {
+                        returned.remove(p.publisherSeq);
+                    }
                 }
-                fail(p, PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
+                if (p.finish()) {
+                    finished.add(p);
+                }
             }
-            old.clear();
+            if (finished.isEmpty()) {
+                return;
+            }
+            window.release(finished.size()); // before the futures complete, as for acks
+            for (Pending p : finished) {
+                p.future.completeExceptionally(cause == null
+                        ? PublishException.nacked(p.exchange, p.routingKey, p.messageId)
+                        : PublishException.connectionLost(p.exchange, p.routingKey, p.messageId, cause));
+            }
         }
 
         void close() {
+            live.remove(this);
             try {
                 if (channel.isOpen()) {
                     channel.close();
@@ -536,7 +649,6 @@ final class ConfirmingPublisher implements Publisher {
         /** Set for a forwarded message (its returns are matched by destination and id), null otherwise. */
         final String forwardKey;
         final CompletableFuture<PublishConfirm> future = new CompletableFuture<>();
-        volatile Slot slot;
         volatile long channelSeq;
         volatile int finished;
 

@@ -35,8 +35,13 @@ public interface MessagingMetrics {
         return NoopMessagingMetrics.INSTANCE;
     }
 
-    /** Gauges for a subscription's state: consuming channels, in flight, the loss detector's numbers. */
-    default void gauges(String queue, Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
+    /**
+     * Gauges for a subscription's state: consuming channels, in flight, the loss detector's numbers. Several
+     * subscriptions of one queue add up. Returns what the subscription runs when it closes: it takes its share out
+     * of the gauges (and the gauges away with the last one), so a closed subscription is not reported forever.
+     */
+    default Runnable gauges(String queue, Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
+        return () -> { };
     }
 
     /** Counts of one publisher. */

@@ -4,15 +4,25 @@ import com.rabbitmq.client.MetricsCollector;
 import com.rabbitmq.client.impl.MicrometerMetricsCollector;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@link MessagingMetrics} reported to a Micrometer {@code MeterRegistry}, with amqp-client's own
@@ -31,6 +41,7 @@ public final class MicrometerMessagingMetrics implements MessagingMetrics {
     private static final String PREFIX = "microkit.messaging.";
 
     private final MeterRegistry registry;
+    private final ConcurrentMap<String, QueueGauges> gaugesByQueue = new ConcurrentHashMap<>();
 
     private MicrometerMessagingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -118,18 +129,77 @@ public final class MicrometerMessagingMetrics implements MessagingMetrics {
     }
 
     @Override
-    public void gauges(String queue, Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
-        // strong references: Micrometer holds gauge objects weakly, and the supplier is referenced nowhere else
-        Tags tags = Tags.of("queue", queue);
-        gauge("consuming.channels", stats, s -> s.get().consumingChannels(), tags);
-        gauge("in.flight", stats, s -> s.get().inFlight(), tags);
-        gauge("loss.missing", lossDetector, d -> d.report().missing(), tags);
-        gauge("loss.duplicates", lossDetector, d -> d.report().duplicates(), tags);
-        gauge("loss.reordered", lossDetector, d -> d.report().reordered(), tags);
+    public Runnable gauges(String queue, Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(stats, "stats");
+        Objects.requireNonNull(lossDetector, "lossDetector");
+        QueueGauges.Member member = new QueueGauges.Member(stats, lossDetector);
+        gaugesByQueue.compute(queue, (q, existing) -> {
+            QueueGauges gauges = existing != null ? existing : new QueueGauges(q);
+            gauges.members.add(member);
+            return gauges;
+        });
+        return () -> gaugesByQueue.computeIfPresent(queue, (q, gauges) -> {
+            gauges.members.remove(member);
+            if (gauges.members.isEmpty()) {
+                gauges.meters.forEach(registry::remove);
+                return null;
+            }
+            return gauges;
+        });
     }
 
-    private <S> void gauge(String name, S source, java.util.function.ToDoubleFunction<S> value, Tags tags) {
-        Gauge.builder(PREFIX + name, source, value).tags(tags).strongReference(true).register(registry);
+    /** The gauges of one queue: sums over its live subscriptions (a loss detector shared by several counts once). */
+    private final class QueueGauges {
+
+        /** One subscription's share; compared by identity, so the same supplier twice is two members. */
+        private static final class Member {
+            private final Supplier<Subscription.Stats> stats;
+            private final LossDetector lossDetector;
+
+            Member(Supplier<Subscription.Stats> stats, LossDetector lossDetector) {
+                this.stats = stats;
+                this.lossDetector = lossDetector;
+            }
+        }
+
+        private final List<Member> members = new CopyOnWriteArrayList<>();
+        private final List<Meter> meters;
+
+        QueueGauges(String queue) {
+            Tags tags = Tags.of("queue", queue);
+            meters = List.of(
+                    gauge("consuming.channels", tags, () -> sumStats(Subscription.Stats::consumingChannels)),
+                    gauge("in.flight", tags, () -> sumStats(Subscription.Stats::inFlight)),
+                    gauge("loss.missing", tags, () -> sumLoss(r -> r.missing())),
+                    gauge("loss.duplicates", tags, () -> sumLoss(r -> r.duplicates())),
+                    gauge("loss.reordered", tags, () -> sumLoss(r -> r.reordered())));
+        }
+
+        private double sumStats(ToDoubleFunction<Subscription.Stats> value) {
+            double sum = 0;
+            for (Member member : members) {
+                sum += value.applyAsDouble(member.stats.get());
+            }
+            return sum;
+        }
+
+        private double sumLoss(ToDoubleFunction<LossDetector.Report> value) {
+            Set<LossDetector> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            double sum = 0;
+            for (Member member : members) {
+                if (seen.add(member.lossDetector)) {
+                    sum += value.applyAsDouble(member.lossDetector.report());
+                }
+            }
+            return sum;
+        }
+
+        private Meter gauge(String name, Tags tags, DoubleSupplier value) {
+            // a strong reference: Micrometer holds a gauge's object weakly, and this one is referenced nowhere else
+            return Gauge.builder(PREFIX + name, value, DoubleSupplier::getAsDouble).tags(tags).strongReference(true)
+                    .register(registry);
+        }
     }
 
     @Override

@@ -33,6 +33,8 @@ public final class OutboundMessage {
     private final Map<String, Object> headers;
     private final TraceContext trace;
     private final boolean mandatory;
+    private final String appId;
+    private final java.time.Instant timestamp;
 
     private OutboundMessage(Builder b) {
         this.exchange = b.exchange;
@@ -46,6 +48,8 @@ public final class OutboundMessage {
         this.headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.trace = b.trace;
         this.mandatory = b.mandatory;
+        this.appId = b.appId;
+        this.timestamp = b.timestamp;
     }
 
     /**
@@ -84,6 +88,8 @@ public final class OutboundMessage {
         b.headers.putAll(base.headers);
         b.trace = base.trace;
         b.mandatory = base.mandatory;
+        b.appId = base.appId;
+        b.timestamp = base.timestamp;
         return b;
     }
 
@@ -138,6 +144,22 @@ public final class OutboundMessage {
         return mandatory;
     }
 
+    /**
+     * The {@code app_id} to send; when absent the publisher's own (its config's, else the connection name). Set
+     * when the message was made by another process than the one publishing it, such as an outbox row.
+     */
+    public Optional<String> appId() {
+        return Optional.ofNullable(appId);
+    }
+
+    /**
+     * The {@code timestamp} to send; when absent the time of publishing. Set when the message was made earlier
+     * than it is published, such as an outbox row (AMQP carries whole seconds).
+     */
+    public Optional<java.time.Instant> timestamp() {
+        return Optional.ofNullable(timestamp);
+    }
+
     @Override
     public String toString() {
         // the payload may hold personal data: leave it out
@@ -158,6 +180,8 @@ public final class OutboundMessage {
         private final Map<String, Object> headers = new LinkedHashMap<>();
         private TraceContext trace;
         private boolean mandatory = true;
+        private String appId;
+        private java.time.Instant timestamp;
 
         private Builder(String exchange, String routingKey) {
             this.exchange = exchange;
@@ -228,6 +252,22 @@ public final class OutboundMessage {
          */
         public Builder mandatory(boolean mandatory) {
             this.mandatory = mandatory;
+            return this;
+        }
+
+        /** The {@code app_id} property, instead of the publisher's. */
+        public Builder appId(String appId) {
+            Objects.requireNonNull(appId, "appId");
+            if (appId.isBlank()) {
+                throw new InvalidMessageException("The app id is blank; leave it unset to send the publisher's.");
+            }
+            this.appId = appId;
+            return this;
+        }
+
+        /** The {@code timestamp} property, instead of the time of publishing. */
+        public Builder timestamp(java.time.Instant timestamp) {
+            this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
             return this;
         }
 

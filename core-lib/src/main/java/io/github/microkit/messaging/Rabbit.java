@@ -11,20 +11,22 @@ import io.github.microkit.health.HealthCheck;
 import io.github.microkit.health.HealthStatus;
 import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,7 +181,9 @@ public final class Rabbit implements AutoCloseable {
      * Replaces the connections without losing a message (make-before-break), for rotated credentials: a
      * new connection is opened (the {@link RabbitConfig#credentialsProvider() credentials provider} is asked
      * again), the topology is declared on it, every publisher moves to it while its old channel drains its
-     * confirms, and only then is the old connection closed. Call it when new credentials are issued and
+     * confirms, and only then is the old connection closed. The consuming connection is replaced the same way:
+     * each subscription consumes on the new one before its old consumers are cancelled, and the old connection
+     * closes once they have handled and acked what they had received. Call it when new credentials are issued and
      * before the old ones are revoked: deleting a RabbitMQ user closes its connections at once.
      *
      * @throws MessagingException when the new connection cannot be opened; the old one is kept
@@ -200,7 +204,7 @@ public final class Rabbit implements AutoCloseable {
                 throw MessagingException.declareFailed("the topology on the replacement connection", e);
             }
             Connection old = publishConnection;
-            List<java.util.concurrent.CompletableFuture<Void>> drains = new ArrayList<>();
+            List<CompletableFuture<Void>> drains = new ArrayList<>();
             for (ConfirmingPublisher publisher : publishers) {
                 drains.add(publisher.moveTo(fresh, freshState));
             }
@@ -215,9 +219,14 @@ public final class Rabbit implements AutoCloseable {
             publishConnection = fresh;
             publishState = freshState;
             topologyChannel = freshTopologyChannel;
-            java.util.concurrent.CompletableFuture.allOf(drains.toArray(java.util.concurrent.CompletableFuture[]::new))
+            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
                     .whenComplete((ok, error) -> closeQuietly(old));
-            LOG.info("replaced the publish connection to {}; the old one closes once its confirms are in",
+            if (side != null) {
+                synchronized (consumeLock) { // no subscription starts on the old consuming connection meanwhile
+                    side.replaceConnection();
+                }
+            }
+            LOG.info("replaced the connections to {}; the old ones close once their confirms and deliveries are done",
                     config.describeTarget());
         }
     }
@@ -247,19 +256,25 @@ public final class Rabbit implements AutoCloseable {
         checkCompanions(side.connection, subscriptionConfig.queue());
         String queue = subscriptionConfig.queue().name();
         RabbitSubscription<?>[] self = new RabbitSubscription<?>[1];
-        RabbitSubscription<T> subscription = new RabbitSubscription<>(subscriptionConfig, handler, side.connection,
-                side.forwarder, PublisherConfig.defaults().confirmTimeout(), metrics.consumer(queue), side.scheduler,
-                () -> subscriptions.remove(self[0]));
-        self[0] = subscription;
-        subscriptions.add(subscription);
-        try {
-            subscription.start();
-        } catch (RuntimeException e) {
-            subscription.close(Duration.ZERO);
-            throw e;
+        AtomicReference<Runnable> removeGauges = new AtomicReference<>(() -> { });
+        synchronized (consumeLock) { // a concurrent replaceConnections moves this subscription too, or none of it
+            RabbitSubscription<T> subscription = new RabbitSubscription<>(subscriptionConfig, handler, side.connection,
+                    side.forwarder, PublisherConfig.defaults().confirmTimeout(), metrics.consumer(queue), side.scheduler,
+                    () -> {
+                        subscriptions.remove(self[0]);
+                        removeGauges.get().run();
+                    });
+            self[0] = subscription;
+            subscriptions.add(subscription);
+            removeGauges.set(metrics.gauges(queue, subscription::stats, subscriptionConfig.lossDetector()));
+            try {
+                subscription.start();
+            } catch (RuntimeException e) {
+                subscription.close(Duration.ZERO);
+                throw e;
+            }
+            return subscription;
         }
-        metrics.gauges(queue, subscription::stats, subscriptionConfig.lossDetector());
-        return subscription;
     }
 
     /** The queue, its dead-letter exchange and its delay queues must exist, or failures would have nowhere to go. */
@@ -328,35 +343,45 @@ public final class Rabbit implements AutoCloseable {
         final ExecutorService handlers = Executors.newCachedThreadPool(daemonThreads("microkit-consumer"));
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                 daemonThreads("microkit-consumer-recovery"));
-        final Connection connection;
-        final ConnectionState state;
+        final ConnectionFactory consumeFactory;
+        volatile Connection connection; // replaced by replaceConnection (make-before-break)
+        volatile ConnectionState state;
         final ConfirmingPublisher forwarder;
 
         ConsumeSide() {
-            ConnectionFactory consumeFactory = factory(config);
+            consumeFactory = factory(config);
             consumeFactory.setSharedExecutor(handlers);
             metrics.connectionCollector("consume").ifPresent(consumeFactory::setMetricsCollector);
             try {
-                connection = connectWithRetry(consumeFactory, "consume");
+                connection = open();
             } catch (RuntimeException e) {
                 handlers.shutdownNow();
                 scheduler.shutdownNow();
                 throw e;
             }
             state = new ConnectionState("consume", connection, config.describeTarget());
-            connection.addShutdownListener(cause -> {
-                if (!cause.isInitiatedByApplication()) {
+            forwarder = new ConfirmingPublisher(publishConnection, exchanges, publishState,
+                    PublisherConfig.builder().appId(config.connectionName()).build(), config.connectionName());
+        }
+
+        /** A consuming connection whose losses and recoveries reach the subscriptions while it is the current one. */
+        private Connection open() {
+            Connection opened = connectWithRetry(consumeFactory, "consume");
+            opened.addShutdownListener(cause -> {
+                if (!cause.isInitiatedByApplication() && opened == connection) {
                     for (RabbitSubscription<?> s : subscriptions) {
                         s.connectionLost(cause.getMessage());
                     }
                 }
             });
-            if (connection instanceof Recoverable) {
-                ((Recoverable) connection).addRecoveryListener(new RecoveryListener() {
+            if (opened instanceof Recoverable) {
+                ((Recoverable) opened).addRecoveryListener(new RecoveryListener() {
                     @Override
                     public void handleRecovery(Recoverable recoverable) {
-                        for (RabbitSubscription<?> s : subscriptions) {
-                            s.connectionRecovered();
+                        if (opened == connection) {
+                            for (RabbitSubscription<?> s : subscriptions) {
+                                s.connectionRecovered();
+                            }
                         }
                     }
 
@@ -366,8 +391,24 @@ public final class Rabbit implements AutoCloseable {
                     }
                 });
             }
-            forwarder = new ConfirmingPublisher(publishConnection, exchanges, publishState,
-                    PublisherConfig.builder().appId(config.connectionName()).build(), config.connectionName());
+            return opened;
+        }
+
+        /**
+         * Opens a new consuming connection (with the credentials in force now), moves every subscription onto it,
+         * and closes the old one once their old consumers have finished what they had received.
+         */
+        CompletableFuture<Void> replaceConnection() {
+            Connection old = connection;
+            Connection fresh = open();
+            connection = fresh;
+            state = new ConnectionState("consume", fresh, config.describeTarget());
+            List<CompletableFuture<Void>> moves = new ArrayList<>();
+            for (RabbitSubscription<?> subscription : subscriptions) {
+                moves.add(subscription.moveTo(fresh));
+            }
+            return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new))
+                    .whenComplete((ok, error) -> closeQuietly(old));
         }
 
         void close() {

@@ -18,10 +18,13 @@ import io.github.microkit.trace.TraceContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +53,7 @@ final class RabbitSubscription<T> implements Subscription {
 
     private final SubscriptionConfig<T> config;
     private final MessageHandler<T> handler;
-    private final Connection connection;
+    private volatile Connection connection; // replaced by moveTo: new consumers open their channels here
     private final ConfirmingPublisher forwarder;
     private final Duration forwardTimeout;
     private final MessagingMetrics.ConsumerMetrics metrics;
@@ -479,6 +482,44 @@ final class RabbitSubscription<T> implements Subscription {
         resumedIfAllConsuming();
     }
 
+    /**
+     * Make-before-break onto {@code fresh} (credential rotation): every channel gets a new consumer on the new
+     * connection first, then the old consumer is cancelled; what it had received still runs and is acked on the old
+     * channel, which closes once its cancel-ok has come through (the client dispatches it after those deliveries).
+     * The returned future completes when every old channel is closed, at the latest after the drain timeout; a
+     * message still unacked then goes back to the queue and is recognised by a deduplicator.
+     */
+    CompletableFuture<Void> moveTo(Connection fresh) {
+        List<Runnable> retirements = new ArrayList<>();
+        List<CompletableFuture<Void>> retired = new ArrayList<>();
+        synchronized (lifecycle) {
+            if (closed || draining) {
+                return CompletableFuture.completedFuture(null);
+            }
+            connection = fresh;
+            for (Slot slot : slots) {
+                Consumer previous = slot.consumer;
+                String previousTag = slot.tag;
+                try {
+                    subscribe(slot);
+                } catch (IOException | RuntimeException e) {
+                    slot.consuming = false;
+                    LOG.warn("consumer {} of '{}' could not consume on the new connection ({}); retrying in {}",
+                            slot.index, queue, MessagingException.describe(TopologyDeclarer.rootOf(e)),
+                            config.resubscribeBackoff());
+                    schedule(() -> resubscribe(slot), config.resubscribeBackoff().toMillis());
+                }
+                if (previous instanceof RabbitSubscription<?>.SlotConsumer) {
+                    RabbitSubscription<?>.SlotConsumer old = (RabbitSubscription<?>.SlotConsumer) previous;
+                    retirements.add(() -> retired.add(old.retire(previousTag)));
+                }
+            }
+        }
+        retirements.forEach(Runnable::run); // outside the lock: cancelling waits for the broker
+        return CompletableFuture.allOf(retired.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void schedule(Runnable task, long delayMillis) {
         try {
             scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
@@ -694,6 +735,7 @@ final class RabbitSubscription<T> implements Subscription {
     private final class SlotConsumer implements Consumer {
         private final Slot slot;
         private final Channel channel;
+        private final CompletableFuture<Void> retired = new CompletableFuture<>();
 
         SlotConsumer(Slot slot, Channel channel) {
             this.slot = slot;
@@ -716,7 +758,27 @@ final class RabbitSubscription<T> implements Subscription {
         public void handleCancelOk(String consumerTag) {
             if (current()) {
                 slot.consuming = false;
+            } else {
+                // a consumer replaced by moveTo: every delivery it had was handled before this callback
+                retired.complete(null);
             }
+        }
+
+        /** Stops this replaced consumer; the future completes once its channel is closed. */
+        CompletableFuture<Void> retire(String consumerTag) {
+            try {
+                channel.basicCancel(consumerTag);
+            } catch (IOException | AlreadyClosedException e) {
+                retired.complete(null); // the old connection is gone already: its unacked messages are back in the queue
+            }
+            // closed on the scheduler, never on the channel's own dispatch thread that completes the future
+            return retired
+                    .completeOnTimeout(null, config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .thenRunAsync(() -> closeQuietly(channel), scheduler)
+                    .exceptionally(e -> {
+                        closeQuietly(channel); // the scheduler is shutting down with the Rabbit
+                        return null;
+                    });
         }
 
         @Override
@@ -731,7 +793,11 @@ final class RabbitSubscription<T> implements Subscription {
 
         @Override
         public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
-            if (!current() || draining || closed) {
+            if (!current()) {
+                retired.complete(null); // a replaced consumer's channel or connection closed: nothing left to wait for
+                return;
+            }
+            if (draining || closed) {
                 return;
             }
             slot.consuming = false;

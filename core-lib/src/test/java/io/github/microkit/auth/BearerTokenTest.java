@@ -20,7 +20,7 @@ class BearerTokenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Bearer", "Bearer ", "Bearer  abc", "Bearer abc def", "Bearer abc ", "Bearer\tabc",
-            "Bearer abc,def", "Bearer \"abc\"", "Bearer abc=def", " Bearer abc", ""})
+            "Bearer abc,def", "Bearer \"abc\"", "Bearer abc=def", "Bearer ==", "Bearer abc\u00e9", " Bearer abc", ""})
     void malformedBearerCredentialIs400(String header) {
         assertThatThrownBy(() -> BearerToken.fromAuthorizationHeader(Optional.of(header)))
                 .isInstanceOfSatisfying(TokenRejectedException.class, e -> {

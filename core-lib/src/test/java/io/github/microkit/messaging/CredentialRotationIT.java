@@ -113,6 +113,66 @@ class CredentialRotationIT {
         }
     }
 
+    @Test
+    void rotatingCredentialsUnderALiveSubscriptionKeepsConsumingWithoutAGapAndHandlesEachMessageOnce() throws Exception {
+        String exchange = broker.uniqueName("rotation");
+        QueueSpec queue = QueueSpec.quorum(broker.uniqueName("rotation.in")).build();
+        RotatingCredentials credentials = new RotatingCredentials();
+        credentials.current.set(newUser());
+        RabbitConfig config = RabbitConfig.builder().uri(broker.uri()).credentialsProvider(credentials)
+                .connectionName("rotation-consume-it").build();
+
+        java.util.Map<String, Integer> handled = new java.util.concurrent.ConcurrentHashMap<>();
+        ConcurrentLinkedQueue<CompletableFuture<PublishConfirm>> sent = new ConcurrentLinkedQueue<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        try (Rabbit rabbit = Rabbit.connect(config)) {
+            rabbit.declare(Topology.builder().exchange(exchange, ExchangeType.DIRECT).queue(queue)
+                    .bind(exchange, queue.name(), "k").build());
+            Subscription subscription = rabbit.subscribe(SubscriptionConfig.forQueue(queue, PublisherIT.OrderPlaced.class)
+                            .concurrency(2).deduplicator(Deduplicator.inMemory()).build(),
+                    (order, meta) -> handled.merge(order.orderId(), 1, Integer::sum));
+            Publisher publisher = rabbit.publisher();
+            Thread load = new Thread(() -> {
+                int n = 0;
+                while (running.get()) {
+                    OutboundMessage message = OutboundMessage.to(exchange, "k")
+                            .payload(new PublisherIT.OrderPlaced("o-" + n++, "c", 1)).build();
+                    try {
+                        sent.add(publisher.publish(message));
+                    } catch (MessagingException e) {
+                        sent.add(CompletableFuture.failedFuture(e));
+                    }
+                }
+            }, "rotation-consume-load");
+            load.start();
+
+            for (int rotation = 1; rotation <= 3; rotation++) {
+                int before = handled.size();
+                await().atMost(Duration.ofSeconds(10)).until(() -> handled.size() > before + 500);
+                String oldUser = credentials.getUsername();
+                credentials.current.set(newUser());
+                rabbit.replaceConnections();
+                // the old user's connections (publishing AND consuming) close by themselves once drained
+                await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(oldUser) == 0);
+                management("DELETE", "/api/users/" + oldUser, null);
+            }
+            running.set(false);
+            load.join();
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get();
+            long failed = sent.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+            await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == sent.size());
+
+            long twice = handled.values().stream().filter(n -> n > 1).count();
+            Subscription.Stats stats = subscription.stats();
+            System.out.printf("rotations=3 published=%d failed=%d handled=%d handled_twice=%d interruptions=%d%n",
+                    sent.size(), failed, handled.size(), twice, stats.interruptions());
+            assertThat(failed).isZero();
+            assertThat(twice).as("no message handled twice").isZero();
+            assertThat(stats.interruptions()).as("the subscription never stopped consuming").isZero();
+            assertThat(subscription.consuming()).isTrue();
+        }
+    }
+
     private String[] newUser() throws Exception {
         String user = "rotation-" + UUID.randomUUID().toString().substring(0, 8);
         String password = UUID.randomUUID().toString();

@@ -60,4 +60,34 @@ class MessagingMetricsIT {
                     .isGreaterThanOrEqualTo(4);
         }
     }
+
+    @Test
+    void gaugesAddUpTheQueuesLiveSubscriptionsAndLeaveWithTheLastOne() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        String queue = broker.uniqueName("orders.placed");
+        String channels = "microkit.messaging.consuming.channels";
+        try (Rabbit rabbit = Rabbit.connect(RabbitConfig.builder().uri(broker.uri()).connectionName("gauges-it").build(),
+                MicrometerMessagingMetrics.of(registry))) {
+            QueueSpec spec = QueueSpec.quorum(queue).build();
+            rabbit.declare(Topology.builder().queue(spec).build());
+            SubscriptionConfig<ConsumerIT.OrderPlaced> config = SubscriptionConfig.forQueue(spec, ConsumerIT.OrderPlaced.class)
+                    .concurrency(2).build();
+            Subscription first = rabbit.subscribe(config, (order, meta) -> { });
+            Subscription second = rabbit.subscribe(config, (order, meta) -> { });
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> registry.get(channels).tag("queue", queue).gauge().value() == 4);
+
+            first.close(Duration.ofSeconds(5));
+            assertThat(registry.get(channels).tag("queue", queue).gauge().value()).isEqualTo(2);
+
+            second.close(Duration.ofSeconds(5));
+            assertThat(registry.find(channels).tag("queue", queue).gauge())
+                    .as("a closed subscription is not reported forever").isNull();
+
+            Subscription third = rabbit.subscribe(config, (order, meta) -> { });
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> registry.get(channels).tag("queue", queue).gauge().value() == 2);
+            third.close(Duration.ofSeconds(5));
+        }
+    }
 }

@@ -142,6 +142,51 @@ class PublisherIT {
     }
 
     @Test
+    void eachThreadsMessagesArriveInTheOrderItPublishedThemWhileThreadsShareSeveralChannels() throws Exception {
+        // callers are spread over channels, but each thread always uses the same one: its order holds
+        Publisher publisher = rabbit.publisher(PublisherConfig.builder().channels(3).build());
+        int threads = 6;
+        int perThread = 500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<CompletableFuture<PublishConfirm>>>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    List<CompletableFuture<PublishConfirm>> futures = new ArrayList<>(perThread);
+                    for (int i = 0; i < perThread; i++) {
+                        futures.add(publisher.publish(OutboundMessage.to(exchange, "order.placed")
+                                .body((thread + ":" + i).getBytes(StandardCharsets.UTF_8), "text/plain").build()));
+                    }
+                    return futures;
+                }));
+            }
+            List<CompletableFuture<PublishConfirm>> all = new ArrayList<>();
+            for (Future<List<CompletableFuture<PublishConfirm>>> r : results) {
+                all.addAll(r.get(2, TimeUnit.MINUTES));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(1, TimeUnit.MINUTES);
+        } finally {
+            pool.shutdownNow();
+        }
+        int[] next = broker.withChannel(ch -> {
+            int[] expected = new int[threads];
+            for (int n = 0; n < threads * perThread; n++) {
+                GetResponse got = ch.basicGet(queue, true);
+                assertThat(got).as("message %d of %d is in the queue", n + 1, threads * perThread).isNotNull();
+                String[] parts = new String(got.getBody(), StandardCharsets.UTF_8).split(":");
+                int thread = Integer.parseInt(parts[0]);
+                assertThat(Integer.parseInt(parts[1])).as("next message of thread %d", thread)
+                        .isEqualTo(expected[thread]);
+                expected[thread]++;
+            }
+            return expected;
+        });
+        assertThat(next).containsOnly(perThread);
+        assertThat(publisher.inFlight()).isZero();
+    }
+
+    @Test
     void emptyExchangeNameIsRefusedBeforeAnythingIsSent() {
         assertThatThrownBy(() -> OutboundMessage.to("", "order.placed"))
                 .isInstanceOf(InvalidMessageException.class)
