@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 bash scripts/ensure-rabbitmq.sh
+bash scripts/ensure-postgres.sh
 
 exec ./mvnw -B -ntp verify "$@"

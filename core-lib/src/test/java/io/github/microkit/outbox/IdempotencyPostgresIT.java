@@ -1,0 +1,15 @@
+package io.github.microkit.outbox;
+
+import io.github.microkit.testing.database.TestDatabase;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class IdempotencyPostgresIT extends IdempotencyContract {
+
+    @RegisterExtension
+    static final TestDatabase DATABASE = TestDatabase.postgres();
+
+    @Override
+    TestDatabase database() {
+        return DATABASE;
+    }
+}

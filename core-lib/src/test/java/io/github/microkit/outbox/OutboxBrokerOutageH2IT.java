@@ -1,0 +1,15 @@
+package io.github.microkit.outbox;
+
+import io.github.microkit.testing.database.TestDatabase;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class OutboxBrokerOutageH2IT extends OutboxBrokerOutageContract {
+
+    @RegisterExtension
+    static final TestDatabase DATABASE = TestDatabase.h2();
+
+    @Override
+    TestDatabase database() {
+        return DATABASE;
+    }
+}
