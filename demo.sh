@@ -14,6 +14,8 @@ PRODUCER_PORT=${PRODUCER_PORT:-8080}
 CONSUMER_PORT=${CONSUMER_PORT:-8081}
 IDP_PORT=${IDP_PORT:-8090}
 VAULT_PORT=${VAULT_PORT:-8200}
+OUTBOX_PRODUCER_PORT=${OUTBOX_PRODUCER_PORT:-8082}
+BROKER_PROXY_PORT=${BROKER_PROXY_PORT:-5680}
 RABBITMQ_MANAGEMENT_URL=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:15672}
 RABBITMQ_ADMIN=${RABBITMQ_ADMIN:-guest:guest}
 DEMO_DIR=${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/microkit-demo.XXXXXX")}
@@ -39,7 +41,8 @@ say "sample-producer/target/sample-producer.jar, sample-consumer/target/sample-c
 step "2. Make sure a RabbitMQ broker runs (scripts/ensure-rabbitmq.sh)"
 scripts/ensure-rabbitmq.sh
 RABBITMQ_URI=${RABBITMQ_URI:-amqp://127.0.0.1:5672}
-for p in "$PRODUCER_PORT:producer" "$CONSUMER_PORT:consumer" "$IDP_PORT:identity provider" "$VAULT_PORT:Vault emulator"; do
+for p in "$PRODUCER_PORT:producer" "$CONSUMER_PORT:consumer" "$IDP_PORT:identity provider" "$VAULT_PORT:Vault emulator" \
+         "$OUTBOX_PRODUCER_PORT:producer in outbox mode" "$BROKER_PROXY_PORT:the demo's broker proxy"; do
   require_free_port "${p%%:*}" "${p#*:}"
 done
 
@@ -59,19 +62,31 @@ start "vault-emulator" "$DEMO_DIR/vault.log" java -jar vault-emulator/target/vau
   --port "$VAULT_PORT" --root-token root --audit-file "$DEMO_DIR/vault-audit.log" --rabbitmq-management-url "$RABBITMQ_MANAGEMENT_URL"
 export VAULT_ADDR="http://127.0.0.1:$VAULT_PORT"
 wait_http "$VAULT_ADDR/v1/sys/health" 60 "the Vault emulator" "$DEMO_DIR/vault.log" "$LAST_PID"
+# Database credentials in secret/microkit/<service> (database.username, database.password), as in Kubernetes.
+# The services' database is an H2 file in a fresh directory of this run (no DATABASE_URL): H2 creates it with
+# the first user that opens it, so the credentials Vault hands out are the database's own (kept in $DEMO_DIR, so
+# a rerun with the same DEMO_DIR opens its databases again).
+for svc in producer consumer; do
+  [ -s "$DEMO_DIR/$svc-database.password" ] || od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$DEMO_DIR/$svc-database.password"
+done
 RABBITMQ_ADMIN_USERNAME=${RABBITMQ_ADMIN%%:*} RABBITMQ_ADMIN_PASSWORD=${RABBITMQ_ADMIN#*:} \
   VAULT_TOKEN=root APPROLE_OUTPUT_DIR="$DEMO_DIR/approle" RABBITMQ_MANAGEMENT_URL="$RABBITMQ_MANAGEMENT_URL" \
+  PRODUCER_DATABASE_USERNAME=producer PRODUCER_DATABASE_PASSWORD_FILE="$DEMO_DIR/producer-database.password" \
+  CONSUMER_DATABASE_USERNAME=consumer CONSUMER_DATABASE_PASSWORD_FILE="$DEMO_DIR/consumer-database.password" \
   manifests/overlays/dev/vault/vault-setup.sh >"$DEMO_DIR/vault-setup.log" 2>&1 \
   || { tail -n 20 "$DEMO_DIR/vault-setup.log"; fail "the Vault setup script failed"; }
-say "KV v2 at secret/, RabbitMQ engine with roles producer and consumer, AppRole logins (ids in $DEMO_DIR/approle)"
+say "KV v2 at secret/ (with database credentials), RabbitMQ engine with roles producer and consumer, AppRole logins (ids in $DEMO_DIR/approle)"
 
-# start_service NAME PORT: the jar with AppRole credentials; its RabbitMQ user is a fresh one from Vault
+# start_service NAME PORT [LOG-NAME [VAR=VALUE...]]: the jar with AppRole credentials, its RabbitMQ user a fresh
+# one from Vault, in a working directory of its own under $DEMO_DIR (its H2 database: ./data/sample-NAME)
 start_service() {
-  local name=$1 port=$2
-  start "sample-$name" "$DEMO_DIR/$name.log" env HTTP_PORT="$port" JWT_ISSUER="$ISSUER" RABBITMQ_URI="$RABBITMQ_URI" \
-    VAULT_ADDR="$VAULT_ADDR" VAULT_AUTH=approle VAULT_ROLE_ID_FILE="$DEMO_DIR/approle/$name.role-id" \
-    VAULT_SECRET_ID_FILE="$DEMO_DIR/approle/$name.secret-id" VAULT_RABBITMQ_ROLE="$name" SHUTDOWN_TIMEOUT=PT10S \
-    java -jar "sample-$name/target/sample-$name.jar"
+  local name=$1 port=$2 log=${3:-$1}
+  shift $(( $# < 3 ? $# : 3 ))
+  mkdir -p "$DEMO_DIR/$log"
+  start "sample-$log" "$DEMO_DIR/$log.log" env -C "$DEMO_DIR/$log" HTTP_PORT="$port" JWT_ISSUER="$ISSUER" \
+    RABBITMQ_URI="$RABBITMQ_URI" VAULT_ADDR="$VAULT_ADDR" VAULT_AUTH=approle \
+    VAULT_ROLE_ID_FILE="$DEMO_DIR/approle/$name.role-id" VAULT_SECRET_ID_FILE="$DEMO_DIR/approle/$name.secret-id" \
+    VAULT_RABBITMQ_ROLE="$name" SHUTDOWN_TIMEOUT=PT10S "$@" java -jar "$PWD/sample-$name/target/sample-$name.jar"
 }
 
 step "5. Start the consumer ($CONSUMER_PORT) and the producer ($PRODUCER_PORT)"
@@ -80,6 +95,7 @@ start_service producer "$PRODUCER_PORT"; PRODUCER_PID=$LAST_PID
 wait_http "http://127.0.0.1:$CONSUMER_PORT/health/ready" 90 "the consumer" "$DEMO_DIR/consumer.log" "$CONSUMER_PID"
 wait_http "http://127.0.0.1:$PRODUCER_PORT/health/ready" 90 "the producer" "$DEMO_DIR/producer.log" "$PRODUCER_PID"
 grep -h -E 'credentials from Vault|ready on port' "$DEMO_DIR/consumer.log" "$DEMO_DIR/producer.log" | sed 's/^/   /'
+say "databases: $DEMO_DIR/consumer/data and $DEMO_DIR/producer/data (H2 files; DATABASE_URL would point at PostgreSQL)"
 
 step "6. Get a token by client credentials (client demo-client, scopes orders:write orders:read)"
 token() { curl -sf -u "$1:secret" -d grant_type=client_credentials -d "scope=$2" "$ISSUER/token" | json_field access_token; }
@@ -140,5 +156,62 @@ wait_for_line "$DEMO_DIR/consumer.log" "$POISON_ID.*dead-lettered" 20 | sed 's/^
 deadline=$((SECONDS + 10))
 until [ "$(dlq_count || echo 0)" -gt "${before:-0}" ]; do [ "$SECONDS" -lt "$deadline" ] || fail "orders.placed.dlq did not grow"; sleep 0.3; done
 say "orders.placed.dlq now holds $(dlq_count) message(s); the newest carries x-exception-type and x-exception-message"
+
+step "14. PUBLISH_MODE=outbox: a second producer ($OUTBOX_PRODUCER_PORT) reaches the broker through a proxy this demo owns"
+# The broker may be shared with other programs on this machine, so the demo does not stop it: it stops the
+# proxy, which is the broker going away for this producer alone (its connection cut, reconnects refused).
+broker_hostport=$(echo "$RABBITMQ_URI" | sed -E 's#^amqps?://([^@/]*@)?([^/:?]+)(:([0-9]+))?.*#\2 \4#')
+BROKER_HOST=${broker_hostport% *}; BROKER_PORT=${broker_hostport#* }; BROKER_PORT=${BROKER_PORT:-5672}
+PROXIED_URI=$(echo "$RABBITMQ_URI" | sed -E "s#^(amqps?://([^@/]*@)?)[^/:?]+(:[0-9]+)?#\1127.0.0.1:$BROKER_PROXY_PORT#")
+start_proxy() {
+  start "broker proxy" "$DEMO_DIR/proxy.log" java scripts/TcpProxy.java "$BROKER_PROXY_PORT" "$BROKER_HOST" "$BROKER_PORT"
+  PROXY_PID=$LAST_PID
+  local deadline=$((SECONDS + 30))
+  until port_open 127.0.0.1 "$BROKER_PROXY_PORT"; do
+    [ "$SECONDS" -lt "$deadline" ] && kill -0 "$PROXY_PID" 2>/dev/null || fail "the broker proxy did not start ($DEMO_DIR/proxy.log)"
+    sleep 0.2
+  done
+}
+start_proxy
+start_service producer "$OUTBOX_PRODUCER_PORT" producer-outbox PUBLISH_MODE=outbox RABBITMQ_URI="$PROXIED_URI"
+OUTBOX_PID=$LAST_PID
+wait_http "http://127.0.0.1:$OUTBOX_PRODUCER_PORT/health/ready" 90 "the producer in outbox mode" "$DEMO_DIR/producer-outbox.log" "$OUTBOX_PID"
+grep -h 'ready on port' "$DEMO_DIR/producer-outbox.log" | sed 's/^/   /'
+
+# check NAME: the state of one check in the producer's readiness report
+check() {
+  curl -s "http://127.0.0.1:$OUTBOX_PRODUCER_PORT/health/ready" | sed -n "s/.*\"$1\":{\"status\":\"\([A-Z]*\)\".*/\1/p"
+}
+step "15. The broker goes away (proxy stopped): orders are still accepted, at the commit of their transaction"
+kill -KILL "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
+deadline=$((SECONDS + 30))
+until [ "$(check rabbitmq)" = DEGRADED ]; do [ "$SECONDS" -lt "$deadline" ] || fail "the outbox producer did not notice the broker was away"; sleep 0.3; done
+say "readiness: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$OUTBOX_PRODUCER_PORT/health/ready") (rabbitmq $(check rabbitmq), outbox-relay $(check outbox-relay)): still ready for orders"
+OUTBOX_ORDERS=()
+for i in 1 2 3; do
+  status=$(curl -s -o "$DEMO_DIR/response" -w '%{http_code}' -X POST "http://127.0.0.1:$OUTBOX_PRODUCER_PORT/orders" \
+    -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -H "Idempotency-Key: outbox-demo-$i-$TRACE_ID" \
+    -d "{\"customerId\":\"c-outbox\",\"items\":[{\"sku\":\"BOOK-$i\",\"quantity\":1,\"unitPrice\":\"9.99\"}]}")
+  expect 202 "$status" "posting an order in outbox mode while the broker is away"
+  OUTBOX_ORDERS+=("$(json_field orderId <"$DEMO_DIR/response")")
+done
+# the relay's health counts what waits in the outbox (its facts, refreshed about once a second)
+backlog() { curl -s "http://127.0.0.1:$OUTBOX_PRODUCER_PORT/health/ready" | sed -n 's/.*"backlog":\([0-9]*\).*/\1/p'; }
+deadline=$((SECONDS + 15))
+until [ "$(backlog || echo 0)" -ge 3 ] 2>/dev/null; do [ "$SECONDS" -lt "$deadline" ] || fail "the outbox backlog did not show the 3 orders"; sleep 0.3; done
+for id in "${OUTBOX_ORDERS[@]}"; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$CONSUMER_PORT/orders/$id")
+  [ "$status" = 404 ] || fail "order $id reached the consumer while the broker was away ($status)"
+done
+say "none of the 3 has reached the consumer (404): backlog $(backlog) in the producer's outbox (relay $(check outbox-relay))"
+
+step "16. The broker comes back (proxy started again): the relay publishes, the consumer stores each order once"
+start_proxy
+for id in "${OUTBOX_ORDERS[@]}"; do
+  wait_for_line "$DEMO_DIR/consumer.log" "order $id stored" 60 | sed 's/^/   consumer: /' \
+    || fail "order $id did not reach the consumer after the broker came back"
+  status=$(curl -s -o "$DEMO_DIR/response" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$CONSUMER_PORT/orders/$id")
+  expect 200 "$status" "reading an order accepted in outbox mode"
+done
 
 step "Done: every step behaved as the contract says"

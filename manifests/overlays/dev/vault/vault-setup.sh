@@ -2,7 +2,7 @@
 # Sets up the Vault layout microkit's samples use (docs: DESIGN.md "Vault layout"), with plain HTTP
 # calls, so that the same script configures the Vault emulator in the demo and a real Vault from the
 # Kubernetes setup Job. Idempotent: a rerun changes nothing but adds fresh AppRole secret ids (written
-# to APPROLE_OUTPUT_DIR when set). Needs bash, curl (7.55 or newer), sed, od and tr.
+# to APPROLE_OUTPUT_DIR when set). Needs bash, curl (7.55 or newer), sed, awk, od and tr.
 #
 #   KV v2 at secret/               secret/microkit/<service> (written only when absent)
 #   RabbitMQ engine at rabbitmq/   roles <service>, credentials made through the management API
@@ -32,6 +32,11 @@
 #   AUDIT_REQUEST_HEADERS           [X-Request-Id traceparent] request headers the audit log records
 #   <SERVICE>_SECRET_JSON           [{"hmac-key":"<random>"}] initial data of secret/microkit/<service>,
 #                                   e.g. PRODUCER_SECRET_JSON='{"api-key":"..."}'
+#   <SERVICE>_DATABASE_USERNAME     [unset] with <SERVICE>_DATABASE_PASSWORD (or <SERVICE>_DATABASE_PASSWORD_FILE):
+#                                   the keys database.username and database.password of secret/microkit/<service>,
+#                                   where the services read their database credentials. Part of a new secret;
+#                                   in an existing one, written as a new version (check-and-set, other keys kept)
+#                                   when they differ, so a changed database password reaches Vault on a rerun.
 set -euo pipefail
 
 : "${VAULT_ADDR:?VAULT_ADDR must be set}"
@@ -73,6 +78,72 @@ json_str() {
 # The first string value of a top-level or nested "key" in a JSON document on stdin.
 json_field() {
   sed -n 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' | head -n 1
+}
+
+# json MODE KEY... on a JSON document on stdin, without jq:
+#   json get K1 K2 ...        the raw JSON value at the path K1.K2... (nothing when absent)
+#   json members K1... -- D...  the members of the object at the path, comma-separated, without keys D...
+# Strings are skipped with their escapes, so braces and commas inside values do not confuse it.
+json() {
+  awk -v mode="$1" -v args="${*:2}" '
+    function ws() { while (pos <= n && index(" \t\r\n", substr(s, pos, 1))) pos++ }
+    function str(   start, c) {
+      start = pos; pos++
+      while (pos <= n) {
+        c = substr(s, pos, 1)
+        if (c == "\\") pos += 2
+        else if (c == "\"") { pos++; return substr(s, start, pos - start) }
+        else pos++
+      }
+      bad = 1; return ""
+    }
+    function value(   start, c, depth) {
+      ws(); start = pos; c = substr(s, pos, 1)
+      if (c == "\"") { str(); return substr(s, start, pos - start) }
+      if (c == "{" || c == "[") {
+        depth = 0
+        while (pos <= n) {
+          c = substr(s, pos, 1)
+          if (c == "\"") { str(); continue }
+          if (c == "{" || c == "[") depth++
+          else if (c == "}" || c == "]") { depth--; if (depth == 0) { pos++; return substr(s, start, pos - start) } }
+          pos++
+        }
+        bad = 1; return ""
+      }
+      while (pos <= n && !index(",}] \t\r\n", substr(s, pos, 1))) pos++
+      return substr(s, start, pos - start)
+    }
+    # Splits the object text o into count members: keys[i] (raw, quoted) and vals[i] (raw).
+    function members(o,   key) {
+      s = o; n = length(s); pos = 1; count = 0; ws()
+      if (substr(s, pos, 1) != "{") return 0
+      pos++
+      while (pos <= n) {
+        ws(); if (substr(s, pos, 1) == "}") return 1
+        key = str(); ws(); if (substr(s, pos, 1) != ":") return 0
+        pos++; count++; keys[count] = key; vals[count] = value(); ws()
+        if (substr(s, pos, 1) == ",") pos++
+        if (bad) return 0
+      }
+      return 0
+    }
+    { doc = doc $0 "\n" }
+    END {
+      np = split(args, a, " "); current = doc; nd = 0
+      for (i = 1; i <= np; i++) {
+        if (a[i] == "--") { for (j = i + 1; j <= np; j++) drop["\"" a[j] "\""] = 1; break }
+        if (!members(current)) exit 0
+        found = 0
+        for (k = 1; k <= count; k++) if (keys[k] == "\"" a[i] "\"") { current = vals[k]; found = 1 }
+        if (!found) exit 0
+      }
+      if (mode == "get") { printf "%s", current; exit 0 }
+      if (!members(current)) exit 0
+      out = ""
+      for (k = 1; k <= count; k++) if (!(keys[k] in drop)) out = out (out == "" ? "" : ",") keys[k] ":" vals[k]
+      printf "%s", out
+    }'
 }
 
 CURL_OPTS=(--silent --show-error --max-time 30)
@@ -176,9 +247,27 @@ fi
 for service in $SERVICES; do
   policy_name="microkit-$service"
 
-  # Written only when absent (cas 0), so a rerun never replaces a secret someone has changed.
-  var="$(echo "$service" | tr '[:lower:]-' '[:upper:]_')_SECRET_JSON"
+  prefix=$(echo "$service" | tr '[:lower:]-' '[:upper:]_')
+  var="${prefix}_SECRET_JSON"
   data=${!var:-"{\"hmac-key\":\"$(random_hex)\"}"}
+
+  # The service's database credentials, when given: both or neither.
+  var="${prefix}_DATABASE_USERNAME"; db_username=${!var:-}
+  var="${prefix}_DATABASE_PASSWORD"; db_password=${!var:-}
+  var="${prefix}_DATABASE_PASSWORD_FILE"
+  if [ -n "${!var:-}" ]; then db_password=$(cat "${!var}"); fi
+  db_members=
+  if [ -n "$db_username" ] || [ -n "$db_password" ]; then
+    if [ -z "$db_username" ] || [ -z "$db_password" ]; then
+      log "$service: set both ${prefix}_DATABASE_USERNAME and ${prefix}_DATABASE_PASSWORD (or ${prefix}_DATABASE_PASSWORD_FILE)"
+      exit 1
+    fi
+    db_members="\"database.username\":$(json_str "$db_username"),\"database.password\":$(json_str "$db_password")"
+    other=$(printf '%s' "$data" | json members -- database.username database.password)
+    data="{${other:+$other,}$db_members}"
+  fi
+
+  # Written only when absent (cas 0), so a rerun never replaces a secret someone has changed.
   vault POST "secret/data/microkit/$service" "{\"options\":{\"cas\":0},\"data\":$data}"; res=$RESPONSE
   case "$STATUS" in
     2??) log "wrote secret/microkit/$service" ;;
@@ -186,6 +275,21 @@ for service in $SERVICES; do
          else log "writing secret/microkit/$service failed: $res"; exit 1; fi ;;
     *) log "writing secret/microkit/$service failed with HTTP $STATUS: $res"; exit 1 ;;
   esac
+  # An existing secret gets the database keys as a new version, its other keys unchanged; the
+  # check-and-set on the version just read fails rather than overwrite a concurrent change.
+  if [ -n "$db_members" ] && [ "$STATUS" = 400 ]; then
+    must GET "secret/data/microkit/$service"
+    current=$(printf '%s' "$RESPONSE" | json get data data)
+    version=$(printf '%s' "$RESPONSE" | json get data metadata version)
+    if [ "$(printf '%s' "$current" | json get database.username)" != "$(json_str "$db_username")" ] \
+       || [ "$(printf '%s' "$current" | json get database.password)" != "$(json_str "$db_password")" ]; then
+      other=$(printf '%s' "$current" | json members -- database.username database.password)
+      must POST "secret/data/microkit/$service" "{\"options\":{\"cas\":${version:-0}},\"data\":{${other:+$other,}$db_members}}"
+      log "wrote the database credentials into secret/microkit/$service (version ${version:-0} was current)"
+    else
+      log "secret/microkit/$service has the database credentials already"
+    fi
+  fi
 
   vhosts="{$(json_str "$RABBITMQ_VHOST"):{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}}"
   must POST "rabbitmq/roles/$service" "{\"tags\":\"\",\"vhosts\":$(json_str "$vhosts")}"

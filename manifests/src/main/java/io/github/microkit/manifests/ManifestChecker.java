@@ -9,7 +9,7 @@ import java.util.Objects;
  * Checks rendered overlays against the Kubernetes API models and microkit's own rules (the ids in
  * every message): schema, security-context, probes, resources, labels, selectors, references,
  * service-variables, image-pinned, configmap-secrets, graceful-shutdown, network-default-deny,
- * vault-setup, mesh, rabbitmq-cluster.
+ * vault-setup, mesh, rabbitmq-cluster, statefulset-storage, database.
  *
  * <pre>{@code
  * ManifestChecker checker = ManifestChecker.forManifests(Path.of("manifests"));
@@ -41,7 +41,9 @@ public final class ManifestChecker {
                 new NetworkDefaultDenyRule(),
                 new VaultSetupRule(),
                 new MeshRule(),
-                new RabbitmqClusterRule());
+                new RabbitmqClusterRule(),
+                new StatefulSetStorageRule(),
+                new DatabaseRule());
     }
 
     /** A checker for the manifests directory (with its service-variables.txt), rendering with {@link Kustomize#fromPath()}. */

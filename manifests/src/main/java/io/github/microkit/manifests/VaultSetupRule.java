@@ -33,8 +33,10 @@ import java.util.stream.StreamSupport;
  * its Kubernetes auth role exists and is bound to the pod's service account and namespace, that role's
  * policies exist and grant read on the service's KV v2 secret ({@code VAULT_KV_MOUNT}/data/
  * {@code VAULT_KV_PATH}) and RabbitMQ credentials ({@code rabbitmq/creds/VAULT_RABBITMQ_ROLE}), the
- * engines are mounted with the right type, the RabbitMQ role and the secret are written, and the
- * service account token the service logs in with is mounted.
+ * engines are mounted with the right type, the RabbitMQ role and the secret are written, the secret
+ * holds {@code database.username} and {@code database.password} when the service takes its database
+ * credentials from Vault (no {@code DATABASE_USERNAME} of its own), and the service account token the
+ * service logs in with is mounted.
  */
 final class VaultSetupRule implements Rule {
     static final String ID = "vault-setup";
@@ -47,6 +49,10 @@ final class VaultSetupRule implements Rule {
     private static final Pattern POLICY_PATH = Pattern.compile(
             "path\\s+\"([^\"]+)\"\\s*\\{[^}]*?capabilities\\s*=\\s*\\[([^\\]]*)\\]", Pattern.DOTALL);
     private static final long SCRIPT_TIMEOUT_SECONDS = 60;
+    private static final List<String> PER_SERVICE_INPUTS = List.of("_SECRET_JSON", "_DATABASE_USERNAME",
+            "_DATABASE_PASSWORD", "_DATABASE_PASSWORD_FILE");
+    /** The keys of the KV secret the services read their database credentials from (with Vault). */
+    static final List<String> DATABASE_KEYS = List.of("database.username", "database.password");
     /**
      * Runs by input: the script is deterministic in what it writes for the same text, settings and
      * files, and each run costs some thirty curl processes. Failed runs are not kept.
@@ -90,7 +96,8 @@ final class VaultSetupRule implements Rule {
         Setup s = setup.get();
         Set<String> read = readsOf(s.script());
         for (String name : s.env().keySet()) {
-            boolean dynamic = name.endsWith("_SECRET_JSON") && s.script().contains("_SECRET_JSON");
+            // Per-service inputs (<SERVICE>_SECRET_JSON, <SERVICE>_DATABASE_USERNAME…): the script builds their names.
+            boolean dynamic = PER_SERVICE_INPUTS.stream().anyMatch(suffix -> name.endsWith(suffix) && s.script().contains(suffix));
             if (!read.contains(name) && !dynamic) {
                 context.report(s.object(), ID, "sets " + name + ", which vault-setup.sh does not read");
             }
@@ -342,6 +349,19 @@ final class VaultSetupRule implements Rule {
                         + " writes secrets at " + state.secretsWritten() + from.apply("VAULT_KV_PATH"));
             }
             expectRead(context, deployment, state, policies, dataPath, "VAULT_KV_MOUNT/VAULT_KV_PATH", by);
+            String service = pod.labels().path("app.kubernetes.io/name").asText();
+            boolean fromEnvironment = env.containsKey("DATABASE_USERNAME") || env.containsKey("DATABASE_USERNAME_FILE");
+            if (context.variables.variableFor(service, "DATABASE_USERNAME").isPresent() && !fromEnvironment) {
+                Set<String> written = state.secretKeys().getOrDefault(dataPath, Set.of());
+                List<String> missing = DATABASE_KEYS.stream().filter(k -> !written.contains(k)).toList();
+                if (!missing.isEmpty()) {
+                    String prefix = service.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+                    context.report(deployment, ID, "reads its database credentials from " + dataPath
+                            + " (DATABASE_USERNAME is not set), but " + by + " writes no " + String.join(", ", missing)
+                            + " there: give it " + prefix + "_DATABASE_USERNAME and " + prefix
+                            + "_DATABASE_PASSWORD (or " + prefix + "_DATABASE_PASSWORD_FILE)");
+                }
+            }
         }
     }
 
@@ -432,7 +452,8 @@ final class VaultSetupRule implements Rule {
 
     /** The Vault configuration the recorded calls amount to. */
     record VaultState(Map<String, Mount> mounts, Map<String, String> authMethods, Map<String, Policy> policies,
-                      Map<String, Role> roles, Set<String> rabbitmqRoles, Set<String> secretsWritten) {
+                      Map<String, Role> roles, Set<String> rabbitmqRoles, Set<String> secretsWritten,
+                      Map<String, Set<String>> secretKeys) {
 
         record Mount(String type, String version) {
         }
@@ -463,6 +484,7 @@ final class VaultSetupRule implements Rule {
             Map<String, Role> roles = new LinkedHashMap<>();
             Set<String> rabbitmqRoles = new LinkedHashSet<>();
             Set<String> secrets = new LinkedHashSet<>();
+            Map<String, Set<String>> secretKeys = new LinkedHashMap<>();
             for (RecordingVault.Call call : calls) {
                 if (call.method().equals("GET")) {
                     continue;
@@ -487,9 +509,11 @@ final class VaultSetupRule implements Rule {
                     rabbitmqRoles.add(path.substring(path.indexOf("/roles/") + "/roles/".length()));
                 } else if (path.contains("/data/") && "kv".equals(typeOf(mounts, path))) {
                     secrets.add(path);
+                    body.path("data").fieldNames().forEachRemaining(
+                            k -> secretKeys.computeIfAbsent(path, p -> new LinkedHashSet<>()).add(k));
                 }
             }
-            return new VaultState(mounts, auth, policies, roles, rabbitmqRoles, secrets);
+            return new VaultState(mounts, auth, policies, roles, rabbitmqRoles, secrets, secretKeys);
         }
 
         private static String typeOf(Map<String, Mount> mounts, String path) {

@@ -28,6 +28,25 @@ class ConfigMapSecretsRuleTest {
                 "data.RABBITMQ_URI is a URI with a password in it");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"jdbc:postgresql://postgres:5432/orders_consumer?user=orders_consumer&password=hunter2",
+            "jdbc:postgresql://postgres:5432/orders_consumer?ssl=true&PASSWORD=hunter2"})
+    void aJdbcUrlWithAPasswordParameterIsRejected(String url) {
+        Report report = Broken.check("overlays/dev", "ConfigMap", "consumer-config", c -> at(c, "/data").put("DATABASE_URL", url));
+
+        assertRejected(report, ConfigMapSecretsRule.ID, GENERATED_IN_BASE, "ConfigMap/consumer-config",
+                "data.DATABASE_URL is a JDBC URL with a password parameter");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aJdbcUrlWithAPasswordInItsUserInfoIsRejected() {
+        Report report = Broken.check("overlays/dev", "ConfigMap", "producer-config",
+                c -> at(c, "/data").put("DATABASE_URL", "jdbc:postgresql://orders_producer:hunter2@postgres:5432/orders_producer"));
+
+        assertRejected(report, ConfigMapSecretsRule.ID, GENERATED_IN_BASE, "ConfigMap/producer-config",
+                "data.DATABASE_URL is a URI with a password in it");
+    }
+
     @org.junit.jupiter.api.Test
     void aPathToASecretFileIsNotASecret() {
         Report report = Broken.check("overlays/dev", "ConfigMap", "producer-config", c -> at(c, "/data")

@@ -28,7 +28,7 @@ class ImagePinnedRuleTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"eclipse-temurin:17.0.15_6-jre-noble", "rabbitmq:4.1.4-management", "nicolaka/netshoot:v0.13.0",
-            "registry.example.com:5000/team/app:2.3.4",
+            "registry.example.com:5000/team/app:2.3.4", "postgres:17.6", "docker.io/library/postgres:17.6-bookworm",
             "rabbitmq@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})
     void aVersionTagOrADigestIsPinned(String image) {
         assertThat(ImagePinnedRule.problem(image)).isEmpty();
@@ -41,5 +41,14 @@ class ImagePinnedRuleTest {
 
         assertRejected(report, ImagePinnedRule.ID, "overlays/prod/rabbitmq-cluster.yaml", "RabbitmqCluster/rabbitmq",
                 "has the floating tag 4-management");
+    }
+
+    @org.junit.jupiter.api.Test
+    void postgresIsPinnedByMajorAndMinorAndFloatsOnTheMajorAlone() {
+        Report report = Broken.check("overlays/dev", "StatefulSet", "postgres", s -> container(s).put("image", "postgres:17"));
+
+        assertRejected(report, ImagePinnedRule.ID, "overlays/dev/postgres/statefulset.yaml", "StatefulSet/postgres",
+                "containers[postgres]: image postgres:17 has the floating tag 17: pin a full version (major.minor)");
+        assertThat(ImagePinnedRule.problem("team/postgres-tools:17.6")).isPresent();
     }
 }

@@ -54,6 +54,9 @@ class NetworkPathsTest {
                 "consumer -> vault:8200",
                 "producer -> identity-provider:8090",
                 "consumer -> identity-provider:8090",
+                // each service's own database
+                "producer -> postgres:5432",
+                "consumer -> postgres:5432",
                 // Vault's RabbitMQ engine makes the services' users; the setup Job configures Vault
                 "vault -> rabbitmq:15672",
                 "vault-setup -> vault:8200");

@@ -55,6 +55,33 @@ class ServiceVariablesRuleTest {
     }
 
     @Test
+    void theDatabaseUrlIsRequiredInEveryOverlay() {
+        Report report = Broken.check("overlays/prod", "ConfigMap", "consumer-config", c -> at(c, "/data").remove("DATABASE_URL"));
+
+        assertRejected(report, ServiceVariablesRule.ID, "base/consumer/deployment.yaml", "Deployment/consumer",
+                "consumer reads DATABASE_URL, required always, and it is not set");
+    }
+
+    @Test
+    void theProducersPublishModeIsSetAndTheConsumerHasNone() {
+        Report withoutMode = Broken.check("overlays/dev", "ConfigMap", "producer-config", c -> at(c, "/data").remove("PUBLISH_MODE"));
+        Report onConsumer = Broken.check("overlays/dev", "ConfigMap", "consumer-config", c -> at(c, "/data").put("PUBLISH_MODE", "outbox"));
+
+        assertRejected(withoutMode, ServiceVariablesRule.ID, PRODUCER, "Deployment/producer",
+                "producer reads PUBLISH_MODE, required always, and it is not set");
+        assertRejected(onConsumer, ServiceVariablesRule.ID, "base/consumer/deployment.yaml", "Deployment/consumer",
+                "sets PUBLISH_MODE, which consumer does not read");
+    }
+
+    @Test
+    void withoutVaultTheDatabaseCredentialsAreRequired() {
+        Report report = Broken.check("overlays/dev", "ConfigMap", "consumer-config", c -> at(c, "/data").remove("VAULT_ADDR"));
+
+        assertRejected(report, ServiceVariablesRule.ID, "base/consumer/deployment.yaml", "Deployment/consumer",
+                "consumer reads DATABASE_PASSWORD (or DATABASE_PASSWORD_FILE), required unless VAULT_ADDR is set, and it is not set");
+    }
+
+    @Test
     void aServiceWithoutDeploymentIsRejected() {
         Report report = Broken.checkWithout("overlays/prod", "Deployment", "consumer");
 

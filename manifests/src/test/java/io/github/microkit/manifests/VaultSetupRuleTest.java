@@ -52,6 +52,42 @@ class VaultSetupRuleTest {
     }
 
     @Test
+    void databaseCredentialsTheScriptDoesNotPutIntoTheKvSecretAreRejected() {
+        Report report = Broken.check("overlays/prod", "ConfigMap", "vault-setup-config", c -> at(c, "/data")
+                .without(java.util.List.of("CONSUMER_DATABASE_USERNAME", "CONSUMER_DATABASE_PASSWORD_FILE")));
+
+        assertRejected(report, VaultSetupRule.ID, CONSUMER, "Deployment/consumer",
+                "reads its database credentials from secret/data/microkit/consumer (DATABASE_USERNAME is not set), but "
+                        + "vault-setup.sh (settings from ConfigMap/vault-setup-config-");
+        assertRejected(report, VaultSetupRule.ID, CONSUMER, "Deployment/consumer",
+                "writes no database.username, database.password there: give it CONSUMER_DATABASE_USERNAME and "
+                        + "CONSUMER_DATABASE_PASSWORD (or CONSUMER_DATABASE_PASSWORD_FILE)");
+    }
+
+    @Test
+    void aDatabaseUsernameWithoutItsPasswordStopsTheScript() {
+        Report report = Broken.check("overlays/dev", "ConfigMap", "vault-setup-config",
+                c -> at(c, "/data").put("PRODUCER_DATABASE_USERNAME", "orders_producer").remove("CONSUMER_DATABASE_USERNAME"));
+
+        assertRejected(report, VaultSetupRule.ID, JOB, "Job/vault-setup", "vault-setup.sh failed (exit 1) with these settings: ");
+        assertRejected(report, VaultSetupRule.ID, JOB, "Job/vault-setup", "[vault-setup] consumer: set both "
+                + "CONSUMER_DATABASE_USERNAME and CONSUMER_DATABASE_PASSWORD (or CONSUMER_DATABASE_PASSWORD_FILE)");
+    }
+
+    @Test
+    void aServiceWithItsOwnDatabaseCredentialsNeedsNoneInVault() {
+        Report report = Broken.check("overlays/prod", "Deployment", "consumer", d -> {
+            env(container(d), "DATABASE_USERNAME").put("value", "orders_consumer");
+            env(container(d), "DATABASE_PASSWORD_FILE").put("value", "/var/run/secrets/database/password");
+        });
+        Report withoutVaultKeys = Broken.check("overlays/prod", "ConfigMap", "vault-setup-config", c -> at(c, "/data")
+                .without(java.util.List.of("CONSUMER_DATABASE_USERNAME", "CONSUMER_DATABASE_PASSWORD_FILE")));
+
+        assertThat(report.violations()).as(report.format()).isEmpty();
+        assertThat(withoutVaultKeys.violations()).anyMatch(v -> v.rule().equals(VaultSetupRule.ID));
+    }
+
+    @Test
     void aKvMountThatIsNotTheScriptsKvV2EngineIsRejected() {
         Report report = Broken.check("overlays/dev", "ConfigMap", "producer-config",
                 c -> at(c, "/data").put("VAULT_KV_MOUNT", "kv"));

@@ -44,6 +44,13 @@ public final class ApiError extends RuntimeException {
                 "This Idempotency-Key was used with a different body; use a new key for a new order.", Map.of());
     }
 
+    /** 409: the first request with this Idempotency-Key is still running; retry after {@code retryAfter}. */
+    public static ApiError idempotencyKeyInProgress(Duration retryAfter) {
+        return new ApiError(409, "idempotency_key_in_progress", "A request with this Idempotency-Key is still being"
+                + " processed; retry shortly with the same key and body.",
+                Map.of("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds()))));
+    }
+
     public static ApiError unavailable(String message, Duration retryAfter) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));

@@ -4,19 +4,14 @@ import io.github.microkit.auth.AuthErrorResponse;
 import io.github.microkit.auth.JwtVerifier;
 import io.github.microkit.auth.TokenRejectedException;
 import io.github.microkit.auth.VerifiedToken;
-import io.github.microkit.health.HealthStatus;
 import io.github.microkit.trace.TraceContext;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JWT check, as a Javalin before-handler: visible in the routes, no magic. It asks {@code auth} to verify
@@ -53,26 +48,6 @@ public final class BearerAuth {
                 ctx.skipRemainingHandlers();
             }
         };
-    }
-
-    /**
-     * Tries the key warm-up again every {@code interval} while no key has been obtained. The verifier fetches
-     * keys when a request needs them, but a service that started while the identity provider was away is
-     * not ready, so it gets no requests and would never fetch them: this closes that loop. Close the handle
-     * at shutdown.
-     */
-    public static AutoCloseable retryWarmUpWhileNoKeys(JwtVerifier verifier, Duration interval) {
-        ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "jwt-key-warm-up");
-            thread.setDaemon(true);
-            return thread;
-        });
-        retry.scheduleWithFixedDelay(() -> {
-            if (verifier.keyHealth().check().status() == HealthStatus.DOWN) {
-                verifier.warmUp(); // logs and returns when the keys are still out of reach
-            }
-        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        return retry::shutdownNow;
     }
 
     public static VerifiedToken token(Context ctx) {

@@ -50,8 +50,12 @@ public final class Http {
             e.headers().forEach(ctx::header);
             json(ctx, e.status(), error(e.error(), e.getMessage()));
         });
-        config.routes.exception(HttpResponseException.class, (e, ctx) ->
-                json(ctx, e.getStatus(), error(reasonCode(e.getStatus()), e.getMessage())));
+        config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+            if (e.getStatus() >= 500) {
+                LOG.warn("{} {} answered {} by the server: {}", ctx.method(), ctx.path(), e.getStatus(), e.getMessage());
+            }
+            json(ctx, e.getStatus(), error(reasonCode(e.getStatus()), e.getMessage()));
+        });
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             json(ctx, 500, error("internal_error", "The request failed on our side."));

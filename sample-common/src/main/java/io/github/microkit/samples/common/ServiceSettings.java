@@ -21,11 +21,15 @@ import java.util.Optional;
  * @param jwtAudience     {@code JWT_AUDIENCE}
  * @param vault           {@code VAULT_ADDR} and its login variables; empty means no Vault
  * @param vaultRabbitRole {@code VAULT_RABBITMQ_ROLE}: RabbitMQ credentials from {@code rabbitmq/creds/<role>}
+ * @param vaultKvMount    {@code VAULT_KV_MOUNT}: the KV v2 engine of the service's static secrets
+ * @param vaultKvPath     {@code VAULT_KV_PATH}: the service's secret there ({@code microkit/<service>})
  * @param shutdownTimeout {@code SHUTDOWN_TIMEOUT}
+ * @param database        {@code DATABASE_*}
  */
 public record ServiceSettings(int httpPort, RabbitConfig rabbit, String jwtIssuer, Optional<URI> jwtJwksUri,
                         String jwtAudience, Optional<VaultSettings> vault, Optional<String> vaultRabbitRole,
-                        Duration shutdownTimeout) {
+                        String vaultKvMount, String vaultKvPath, Duration shutdownTimeout,
+                        DatabaseSettings database) {
 
     /** @throws io.github.microkit.config.ConfigException listing every missing or malformed variable */
     public static ServiceSettings fromEnv(EnvConfig env, String service, int defaultHttpPort) {
@@ -39,10 +43,18 @@ public record ServiceSettings(int httpPort, RabbitConfig rabbit, String jwtIssue
         if (vaultRabbitRole.isPresent() && vault.isEmpty()) {
             env.problem("VAULT_RABBITMQ_ROLE is set but VAULT_ADDR is not: set VAULT_ADDR or unset VAULT_RABBITMQ_ROLE");
         }
+        String kvMount = env.string("VAULT_KV_MOUNT", "secret");
+        String kvPath = env.string("VAULT_KV_PATH", "microkit/" + shortName(service));
         Duration shutdownTimeout = env.duration("SHUTDOWN_TIMEOUT", Duration.ofSeconds(20));
+        DatabaseSettings database = DatabaseSettings.fromEnv(env, service);
         env.validate();
-        return new ServiceSettings(httpPort, rabbit, issuer, jwksUri, audience, vault, vaultRabbitRole,
-                shutdownTimeout);
+        return new ServiceSettings(httpPort, rabbit, issuer, jwksUri, audience, vault, vaultRabbitRole, kvMount, kvPath,
+                shutdownTimeout, database);
+    }
+
+    /** {@code sample-producer} is {@code producer} in Vault's layout (DESIGN.md: {@code secret/microkit/<service>}). */
+    private static String shortName(String service) {
+        return service.startsWith("sample-") ? service.substring("sample-".length()) : service;
     }
 
     private static RabbitConfig rabbitConfig(EnvConfig env, String service) {

@@ -1,20 +1,27 @@
 package io.github.microkit.samples.consumer;
 
 import io.github.microkit.samples.common.ServiceSettings;
+import io.github.microkit.samples.common.Startup;
 import io.github.microkit.samples.common.Http;
 import io.github.microkit.samples.common.BearerAuth;
+import io.github.microkit.samples.common.Database;
+import io.github.microkit.samples.common.DatabaseSettings;
+import io.github.microkit.samples.common.ServiceSchemaException;
 import io.github.microkit.auth.JwtVerifier;
 import io.github.microkit.auth.JwtVerifierConfig;
 import io.github.microkit.config.ConfigException;
 import io.github.microkit.config.EnvConfig;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthRegistry;
-import io.github.microkit.messaging.Deduplicator;
 import io.github.microkit.messaging.MicrometerMessagingMetrics;
 import io.github.microkit.messaging.Rabbit;
 import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.messaging.Subscription;
 import io.github.microkit.messaging.SubscriptionConfig;
+import io.github.microkit.outbox.Inbox;
+import io.github.microkit.outbox.InboxConfig;
+import io.github.microkit.outbox.MicrometerOutboxMetrics;
+import io.github.microkit.outbox.SchemaException;
 import io.github.microkit.secrets.LeasedSecret;
 import io.github.microkit.secrets.RotatingCredentialsProvider;
 import io.github.microkit.secrets.VaultClient;
@@ -34,11 +41,13 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The consumer, top to bottom: configuration from the environment, secrets, broker connection and topology,
- * the subscription that stores orders, the token verifier, routes, and a shutdown that drains.
+ * The consumer, top to bottom: configuration from the environment, secrets, database, broker connection and
+ * topology, the subscription that stores orders through the inbox, the token verifier, routes, and a shutdown
+ * that drains.
  *
  * <pre>
  * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-consumer/target/sample-consumer.jar
@@ -62,6 +71,11 @@ public final class ConsumerMain {
             LOG.error("cannot start: {}", e.getMessage()); // every problem in one message, no stack trace
             consumer.stop();
             System.exit(2);
+        } catch (SchemaException | ServiceSchemaException e) {
+            // the database's schema is missing or newer than this code: the message says which and how to fix it
+            LOG.error("cannot start: {}", e.getMessage());
+            consumer.stop();
+            System.exit(2);
         } catch (RuntimeException e) {
             LOG.error("cannot start", e);
             consumer.stop();
@@ -77,7 +91,17 @@ public final class ConsumerMain {
         // 1. configuration: all of it, every problem at once
         settings = ConsumerSettings.fromEnv(env);
 
-        // 2. metrics first: the broker connection reports to them
+        // 2. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background;
+        //    fetched on another thread meanwhile, as they do not depend on anything below (start-up time)
+        CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> {
+            JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
+            return settings.jwtJwksUri()
+                    .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
+                    .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig));
+        });
+        closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
+
+        // 3. metrics: the broker connection reports to them
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
@@ -85,14 +109,17 @@ public final class ConsumerMain {
         new ProcessorMetrics().bindTo(metrics);
         new UptimeMetrics().bindTo(metrics);
 
-        // 3. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
+        // 4. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> stopping.get() ? Health.down("shutting down") : Health.up("serving"));
         RabbitConfig rabbitConfig = settings.rabbit();
+        DatabaseSettings databaseSettings = settings.database();
         Optional<LeasedSecret> rabbitLease = Optional.empty();
         if (settings.vault().isPresent()) {
             VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
             health.register("vault", vault.healthCheck());
+            // database.username/database.password of the service's KV secret, when there, over DATABASE_*
+            databaseSettings = Database.credentialsFromVault(vault, settings);
             if (settings.vaultRabbitRole().isPresent()) {
                 LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
                 // every new or recovering connection logs in with the lease in force at that moment
@@ -103,7 +130,14 @@ public final class ConsumerMain {
             }
         }
 
-        // 4. broker: connect, declare the queue with its dead-letter and delay queues, consume
+        // 5. database: the pool, microkit's inbox table and our own tables (migrated, or verified with
+        //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
+        DatabaseSettings databaseToOpen = databaseSettings; // the lambda needs a final one
+        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseToOpen,
+                ConsumerSettings.SERVICE, "classpath:db/consumer", "consumer_schema_history"));
+        closeLater(() -> databaseReady.thenAccept(Database::close));
+
+        // 6. broker: connect, declare the queue with its dead-letter and delay queues, consume through the inbox
         Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
@@ -113,25 +147,28 @@ public final class ConsumerMain {
             rabbit.replaceConnections();
         })));
         health.register("rabbitmq", rabbit.healthCheck());
-        OrderStore store = new OrderStore();
+        Database database = Startup.await(databaseReady);
+        health.register("database", database.healthCheck());
+        OrderStore store = new OrderStore(database.dataSource());
         metrics.gauge("orders.in.store", store, OrderStore::size);
+        Inbox inbox = closeLater(Inbox.create(database.dataSource(), InboxConfig.builder()
+                .metrics(MicrometerOutboxMetrics.of(metrics)).build()));
+        // No Deduplicator on the subscription: the inbox is the authority on "seen this message id", shared by
+        // every replica and kept across restarts. An in-memory one in front of it would only save a database
+        // round trip on a redelivery to the same process, and could not be trusted anyway (it forgets on restart).
         subscription = rabbit.subscribe(SubscriptionConfig.forQueue(OrderTopology.ORDERS_PLACED, OrderPlaced.class)
                         .acceptTypes(OrderPlaced.TYPE) // any other type goes to the dead-letter queue
-                        .deduplicator(Deduplicator.inMemory()) // a redelivered message id is acked, not handled again
                         .drainTimeout(settings.shutdownTimeout())
                         .build(),
-                new OrderPlacedHandler(store, metrics, Clock.systemUTC()));
+                inbox.handler("order-store", new OrderPlacedHandler(store, metrics, Clock.systemUTC())));
         health.register("subscription", subscription.healthCheck());
 
-        // 5. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background
-        JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
-        JwtVerifier verifier = closeLater(settings.jwtJwksUri()
-                .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
-                .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig)));
+        // 7. tokens: the verifier fetched its keys while the broker connected (step 2)
+        // an IdP away at start: the verifier retries the key warm-up itself, and jwt-keys turns UP then
+        JwtVerifier verifier = Startup.await(verifierReady);
         health.register("jwt-keys", verifier.keyHealth());
-        closeLater(BearerAuth.retryWarmUpWhileNoKeys(verifier, Duration.ofSeconds(5)));
 
-        // 6. routes: the JWT check is the before-handler of /orders, in plain sight
+        // 8. routes: the JWT check is the before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);
         OrdersQueries queries = new OrdersQueries(store);
         http = Javalin.create(config -> {
@@ -146,27 +183,28 @@ public final class ConsumerMain {
             config.routes.get("/orders/{orderId}", queries::one);
         });
         http.start();
-        LOG.info("{} ready on port {} in {} ms (broker {}, queue {}, issuer {})", ConsumerSettings.SERVICE, http.port(),
-                (System.nanoTime() - started) / 1_000_000, rabbitConfig.describeTarget(), subscription.queue(),
-                settings.jwtIssuer());
+        LOG.info("{} ready on port {} in {} ms (broker {}, queue {}, database {}, issuer {})", ConsumerSettings.SERVICE,
+                http.port(), (System.nanoTime() - started) / 1_000_000, rabbitConfig.describeTarget(),
+                subscription.queue(), databaseToOpen.describeTarget(), settings.jwtIssuer());
     }
 
     /**
-     * Graceful stop, within {@code SHUTDOWN_TIMEOUT}: readiness turns DOWN, the subscription stops taking
-     * deliveries and lets running handlers finish and ack (what did not start goes back to the queue), then
-     * the HTTP server, the connection, the verifier and the Vault session close.
+     * Graceful stop, within {@code SHUTDOWN_TIMEOUT}: readiness turns DOWN, the HTTP server finishes the requests
+     * it is serving, the subscription stops taking deliveries and lets running handlers commit and ack (what did
+     * not start goes back to the queue), then the connection, the inbox, the database pool (after everything that
+     * uses it), the Vault session and the verifier close.
      */
     void stop() {
         if (!stopping.compareAndSet(false, true)) {
             return;
         }
         Duration timeout = settings == null ? Duration.ofSeconds(20) : settings.shutdownTimeout();
-        LOG.info("stopping: draining the subscription for up to {}", timeout);
-        if (subscription != null && !subscription.close(timeout)) {
-            LOG.warn("some handlers were still running after {}: their messages return to the queue", timeout);
-        }
+        LOG.info("stopping: finishing HTTP requests, then draining the subscription for up to {}", timeout);
         if (http != null) {
             http.stop();
+        }
+        if (subscription != null && !subscription.close(timeout)) {
+            LOG.warn("some handlers were still running after {}: their messages return to the queue", timeout);
         }
         while (!toClose.isEmpty()) {
             AutoCloseable resource = toClose.pop();

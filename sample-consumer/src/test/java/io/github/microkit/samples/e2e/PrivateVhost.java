@@ -53,6 +53,21 @@ final class PrivateVhost implements AutoCloseable {
         }
     }
 
+    /**
+     * Ready plus unacknowledged messages of {@code queue}, from the management API: zero means no consumer holds any
+     * either. The API's figures are up to a few seconds old, so wait for zero together with {@link #messageCount}.
+     */
+    long messagesIncludingUnacked(String queue) throws Exception {
+        HttpResponse<String> response = management("GET", "/api/queues/" + encoded() + "/"
+                + URLEncoder.encode(queue, StandardCharsets.UTF_8) + "?columns=messages", null);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("messages").asLong(-1);
+    }
+
+    /** True when {@code queue} has neither ready nor unacknowledged messages (exact, and by the management API). */
+    boolean drained(String queue) throws Exception {
+        return messageCount(queue) == 0 && messagesIncludingUnacked(queue) == 0;
+    }
+
     /** Takes every ready message off {@code queue} (acked), in order. */
     List<GetResponse> drain(String queue) throws Exception {
         List<GetResponse> messages = new ArrayList<>();
@@ -87,6 +102,29 @@ final class PrivateVhost implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every client connection of this virtual host but the test's own, through the management API, as a
+     * network cut or an operator would: the services see {@code CONNECTION_FORCED} and recover. Returns how many
+     * it closed (the API lists a new connection within a second or so; one it does not list yet stays open).
+     */
+    int closeConnections() throws Exception {
+        HttpResponse<String> list = management("GET", "/api/vhosts/" + encoded() + "/connections?columns=name,user_provided_name", null);
+        int closed = 0;
+        for (com.fasterxml.jackson.databind.JsonNode c : new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.body())) {
+            if ("e2e-test".equals(c.path("user_provided_name").asText())) {
+                continue;
+            }
+            HttpRequest request = HttpRequest.newBuilder(URI.create(MANAGEMENT + "/api/connections/"
+                            + URLEncoder.encode(c.path("name").asText(), StandardCharsets.UTF_8).replace("+", "%20")))
+                    .header("Authorization", AUTH).header("X-Reason", "cut by the e2e test").DELETE().build();
+            int status = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status < 300) {
+                closed++;
+            }
+        }
+        return closed;
+    }
+
     @Override
     public void close() throws Exception {
         try {
@@ -100,7 +138,7 @@ final class PrivateVhost implements AutoCloseable {
         return URLEncoder.encode(name, StandardCharsets.UTF_8);
     }
 
-    private static void management(String method, String path, String json) throws Exception {
+    private static HttpResponse<String> management(String method, String path, String json) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(MANAGEMENT + path)).header("Authorization", AUTH);
         request = json == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
                 : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
@@ -108,5 +146,6 @@ final class PrivateVhost implements AutoCloseable {
         if (response.statusCode() >= 300) {
             throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
         }
+        return response;
     }
 }

@@ -20,11 +20,11 @@ final class OrderTopology {
 
     static Topology orders() {
         return Topology.builder()
-                .exchange(OrdersEndpoint.EXCHANGE, ExchangeType.TOPIC)
+                .exchange(OrderPlaced.EXCHANGE, ExchangeType.TOPIC)
                 // quorum queue with dead-letter queue orders.placed.dlq and three delayed-retry steps
                 .queue(QueueSpec.quorum(QUEUE)
                         .retryDelays(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30)))
-                .bind(OrdersEndpoint.EXCHANGE, QUEUE, OrdersEndpoint.ROUTING_KEY)
+                .bind(OrderPlaced.EXCHANGE, QUEUE, OrderPlaced.ROUTING_KEY)
                 .build();
     }
 }

@@ -5,9 +5,9 @@ import io.github.microkit.samples.common.ApiError;
 import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.auth.VerifiedToken;
 import io.github.microkit.messaging.MessagingException;
-import io.github.microkit.messaging.OutboundMessage;
 import io.github.microkit.messaging.PublishException;
 import io.github.microkit.messaging.Publisher;
+import io.github.microkit.outbox.IdempotencyStore;
 import io.github.microkit.trace.CurrentTrace;
 import io.github.microkit.trace.TraceContext;
 import io.javalin.http.Context;
@@ -19,46 +19,46 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * {@code POST /orders}: check the request, publish {@code OrderPlaced}, answer 202 only after the broker
- * confirmed it. Each step in the order a reader would check it.
+ * {@code POST /orders}: check the request, then accept the order in the way {@code PUBLISH_MODE} says: publish
+ * {@code OrderPlaced} and answer 202 only after the broker confirmed it ({@code confirm}), or write the order and
+ * its event into the database in one transaction and answer 202 at the commit ({@code outbox}; the relay
+ * publishes). Each step in the order a reader would check it.
  */
 final class OrdersEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrdersEndpoint.class);
     static final int MAX_BODY_BYTES = 64 * 1024;
-    static final String EXCHANGE = "orders";
-    static final String ROUTING_KEY = "order.placed";
     /** How long a client should wait before retrying after a 503 caused by the broker. */
     private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
+    private final PublishMode mode;
     private final Publisher publisher;
-    private final IdempotencyKeys idempotencyKeys;
+    private final OrderBook orders;
     private final InFlight inFlight;
     private final MeterRegistry metrics;
     private final Clock clock;
 
-    OrdersEndpoint(Publisher publisher, IdempotencyKeys idempotencyKeys, InFlight inFlight, MeterRegistry metrics,
+    OrdersEndpoint(PublishMode mode, Publisher publisher, OrderBook orders, InFlight inFlight, MeterRegistry metrics,
                    Clock clock) {
+        this.mode = mode;
         this.publisher = publisher;
-        this.idempotencyKeys = idempotencyKeys;
+        this.orders = orders;
         this.inFlight = inFlight;
         this.metrics = metrics;
         this.clock = clock;
     }
 
     void placeOrder(Context ctx) {
-        // the caller's trace (or a new one) is current while we work: the publisher copies it into the message
+        // the caller's trace (or a new one) is current while we work: the publisher (or the outbox) copies it
+        // into the message
         TraceContext trace = TraceContext.parseOrNew(ctx.header("traceparent"), ctx.header("tracestate"));
         try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
             inFlight.enter();
@@ -78,51 +78,50 @@ final class OrdersEndpoint {
         requireJsonContentType(ctx);
         OrderRequest order = OrderRequest.parse(readBody(ctx));
         VerifiedToken token = BearerAuth.token(ctx);
-        Optional<String> key = IdempotencyKeys.validKey(ctx.header("Idempotency-Key"));
+        // keys are per client: two clients that both pick key "1" get two orders
+        Optional<String> key = OrderBook.validKey(ctx.header("Idempotency-Key")).map(k -> client(token) + " " + k);
+        String requestHash = IdempotencyStore.requestHash(order.canonical().getBytes(StandardCharsets.UTF_8));
 
-        IdempotencyKeys.Reservation reservation = key
-                .map(k -> idempotencyKeys.reserve(client(token) + " " + k, fingerprint(order), () -> newEvent(order)))
-                .orElseGet(() -> IdempotencyKeys.single(newEvent(order)));
+        OrderBook.Reservation reservation = mode == PublishMode.OUTBOX
+                ? orders.acceptIntoOutbox(key, requestHash, () -> newEvent(order))
+                : publishAndConfirm(orders.reserve(key, requestHash, () -> newEvent(order)));
 
-        // requests with the same key take turns: the second one sees the first one's confirm and publishes nothing
-        synchronized (reservation) {
-            if (!reservation.confirmed()) {
-                publish(reservation);
-                reservation.markConfirmed();
-                metrics.counter("orders.accepted").increment();
-                LOG.info("order {} accepted: message {} confirmed, {} items, customer {} trace={}",
-                        reservation.orderId(), reservation.messageId(), order.items().size(), order.customerId(),
-                        trace.traceId());
-            } else {
-                LOG.info("order {} repeated with the same Idempotency-Key: answered again, not published trace={}",
-                        reservation.orderId(), trace.traceId());
-            }
+        if (reservation.toPublish().isPresent()) {
+            metrics.counter("orders.accepted", "mode", mode.name().toLowerCase(Locale.ROOT)).increment();
+            LOG.info("order {} accepted: message {} {}, {} items, customer {} trace={}", reservation.orderId(),
+                    reservation.messageId(), mode == PublishMode.OUTBOX ? "in the outbox" : "confirmed",
+                    order.items().size(), order.customerId(), trace.traceId());
+        } else {
+            LOG.info("order {} repeated with the same Idempotency-Key: answered again, not published trace={}",
+                    reservation.orderId(), trace.traceId());
         }
         ctx.header("traceresponse", trace.traceparent());
         Http.json(ctx, 202, Map.of("orderId", reservation.orderId(), "messageId", reservation.messageId()));
     }
 
-    private void publish(IdempotencyKeys.Reservation reservation) {
-        OutboundMessage message = OutboundMessage.to(EXCHANGE, ROUTING_KEY)
-                .payload(reservation.event())
-                .messageId(reservation.messageId()) // the same id on every retry: the consumer deduplicates on it
-                .correlationId(reservation.orderId())
-                .type(OrderPlaced.TYPE)
-                .build();
+    /** Confirm mode: publish and wait for the broker's confirm, unless the key was answered before. */
+    private OrderBook.Reservation publishAndConfirm(OrderBook.Reservation reservation) {
+        if (reservation.toPublish().isEmpty()) {
+            return reservation;
+        }
         try {
-            publisher.publishAndWait(message);
+            publisher.publishAndWait(reservation.toPublish().get().toMessage(reservation.messageId()));
         } catch (PublishException e) {
             // confirm timeout, connection lost, window full, broker blocked or nacked: the client may retry
             // (with the same Idempotency-Key it gets the same order, and we send the same message id)
+            orders.failed(reservation);
             LOG.warn("order {} not confirmed: {} (message {}) trace={}", reservation.orderId(), e.reason(),
                     reservation.messageId(), CurrentTrace.get().map(TraceContext::traceId).orElse("-"));
             throw ApiError.unavailable("The order could not be handed to the broker; retry with the same Idempotency-Key.",
                     RETRY_AFTER);
         } catch (MessagingException e) {
+            orders.failed(reservation);
             LOG.warn("order {} not published: {} trace={}", reservation.orderId(), e.getClass().getSimpleName(),
                     CurrentTrace.get().map(TraceContext::traceId).orElse("-"));
             throw ApiError.unavailable("The broker is not available; retry later.", RETRY_AFTER);
         }
+        orders.confirmed(reservation);
+        return reservation;
     }
 
     private OrderPlaced newEvent(OrderRequest order) {
@@ -160,17 +159,8 @@ final class OrdersEndpoint {
         }
     }
 
-    /** Keys are per client: two clients that both pick key "1" get two orders. */
+    /** Who sent the request, to keep clients' keys apart. */
     private static String client(VerifiedToken token) {
         return token.subject().or(() -> token.stringClaim("client_id")).or(() -> token.stringClaim("azp")).orElse("");
-    }
-
-    private static String fingerprint(OrderRequest order) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(order.canonical().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 }
