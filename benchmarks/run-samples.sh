@@ -10,7 +10,7 @@
 #
 #   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
 #
-# ROUNDS (default 3), DURATION (20s), CONNECTIONS (32). Uses the local broker (scripts/ensure-rabbitmq.sh)
+# ROUNDS (default 3), DURATION (20s), CONNECTIONS (32); PRODUCER_PORT, CONSUMER_PORT, IDP_PORT (18180, 18181, 18190). Uses the local broker (scripts/ensure-rabbitmq.sh)
 # with its management API on 15672, on a virtual host of its own that is deleted at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-32}
 MGMT=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:15672}
 ADMIN=${RABBITMQ_ADMIN:-guest:guest}
-PRODUCER_PORT=18180 CONSUMER_PORT=18181 IDP_PORT=18190
+PRODUCER_PORT=${PRODUCER_PORT:-18180} CONSUMER_PORT=${CONSUMER_PORT:-18181} IDP_PORT=${IDP_PORT:-18190}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/microkit-bench.XXXXXX")
 VHOST="microkit-bench-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 command -v wrk >/dev/null || fail "wrk is missing: apt-get install wrk"

@@ -5,14 +5,32 @@
 #   benchmarks/run.sh publish      publish-classic, publish-quorum
 #   benchmarks/run.sh consume      consume-classic, consume-pubsub-classic
 #   benchmarks/run.sh verify       verify-<alg>-<threads>t, verify-cached-<alg>-<threads>t
+#   benchmarks/run.sh durable      on PostgreSQL: RATIO inbox-consume, RATIO outbox-relay,
+#                                  DURABLE end-to-end <orders/s>, DURABLE pgbench <tps>
 #   benchmarks/run.sh              everything
 #
 # ROUNDS (default 3), WARMUP_SECONDS (5), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
 # RABBITMQ_URI picks the broker (default: the local one, started or installed as ./test.sh does).
+# durable: DATABASE_URL / DATABASE_USERNAME / DATABASE_PASSWORD pick the PostgreSQL server (default: the local one,
+# started or installed as ./test.sh does); the run creates a database of its own and drops it. CONCURRENCY (8),
+# PREFETCH (250), OUTBOX_ROWS (30000), E2E_ORDERS (30000), E2E_CLIENTS (8): see DurableRunner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 filter=${1:-}
 bash scripts/ensure-rabbitmq.sh
+if [ -z "$filter" ] || [ "$filter" = durable ]; then
+  bash scripts/ensure-postgres.sh
+fi
 ./mvnw -B -q -ntp package -pl benchmarks -am -DskipTests
-exec java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar io.github.microkit.benchmarks.RatioRunner "$filter"
+java_cmd=(java -Xms1g -Xmx1g ${JAVA_OPTS:-} -cp benchmarks/target/benchmarks.jar)
+echo "# uptime: $(uptime)"
+if [ "$filter" = durable ]; then
+  "${java_cmd[@]}" io.github.microkit.benchmarks.DurableRunner
+else
+  "${java_cmd[@]}" io.github.microkit.benchmarks.RatioRunner "$filter"
+  if [ -z "$filter" ]; then
+    "${java_cmd[@]}" io.github.microkit.benchmarks.DurableRunner
+  fi
+fi
+echo "# uptime: $(uptime)"

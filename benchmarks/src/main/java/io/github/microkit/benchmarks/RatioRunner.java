@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code RATIO <name> <microkit ops/s> <raw ops/s> <ratio>}, each figure the median of the rounds.
  *
  * <p>On two shared cores one pair of runs is noise: the two sides alternate (every round runs both, in a
- * fresh JVM each) and the median is reported. A benchmark class takes part when it declares
+ * fresh JVM each, the side that goes first changing from round to round) and the median is reported. A benchmark class takes part when it declares
  * {@code public static final String RATIO}, a name template: {@code {param}} is replaced by that
  * {@code @Param}'s value, {@code {threads}} by the thread count, and {@code {variant}} by {@code ""} for the
  * method pair {@code microkit}/{@code raw}, or {@code -x} for a method {@code microkitX}, which is paired with
@@ -74,25 +74,31 @@ public final class RatioRunner {
         Map<String, Map<String, String>> paramsOf = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             System.out.printf("# round %d of %d: %s, %d thread(s)%n", round, rounds, type.getSimpleName(), threads);
-            ChainedOptionsBuilder options = new OptionsBuilder()
-                    .include("^" + type.getName().replace(".", "\\.") + "\\.")
-                    .forks(1)
-                    .threads(threads)
-                    .warmupIterations(1)
-                    .warmupTime(TimeValue.seconds(envInt("WARMUP_SECONDS", 5)))
-                    .measurementIterations(envInt("ITERATIONS", 2))
-                    .measurementTime(TimeValue.seconds(envInt("MEASURE_SECONDS", 5)))
-                    .shouldFailOnError(true);
-            for (RunResult result : new Runner(options.build()).run()) {
-                var params = result.getParams();
-                String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-                Map<String, String> values = new LinkedHashMap<>();
-                for (String key : new TreeSet<>(params.getParamsKeys())) {
-                    values.put(key, params.getParam(key));
+            // each side in its own runner, and which goes first alternates by round: run together, JMH would always
+            // run microkit* before raw*, so whatever the previous fork leaves the broker doing (a quorum queue being
+            // deleted, a log being flushed) and any trend in the machine's load would fall on the same side
+            List<String> sides = round % 2 == 1 ? List.of("microkit", "raw") : List.of("raw", "microkit");
+            for (String side : sides) {
+                ChainedOptionsBuilder options = new OptionsBuilder()
+                        .include("^" + type.getName().replace(".", "\\.") + "\\." + side)
+                        .forks(1)
+                        .threads(threads)
+                        .warmupIterations(1)
+                        .warmupTime(TimeValue.seconds(envInt("WARMUP_SECONDS", 5)))
+                        .measurementIterations(envInt("ITERATIONS", 2))
+                        .measurementTime(TimeValue.seconds(envInt("MEASURE_SECONDS", 5)))
+                        .shouldFailOnError(true);
+                for (RunResult result : new Runner(options.build()).run()) {
+                    var params = result.getParams();
+                    String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+                    Map<String, String> values = new LinkedHashMap<>();
+                    for (String key : new TreeSet<>(params.getParamsKeys())) {
+                        values.put(key, params.getParam(key));
+                    }
+                    String key = method + values;
+                    scores.computeIfAbsent(key, k -> new ArrayList<>()).add(result.getPrimaryResult().getScore());
+                    paramsOf.put(key, values);
                 }
-                String key = method + values;
-                scores.computeIfAbsent(key, k -> new ArrayList<>()).add(result.getPrimaryResult().getScore());
-                paramsOf.put(key, values);
             }
         }
         String template = ratioTemplate(type);
