@@ -1,17 +1,38 @@
 package io.github.microkit.samples.producer;
 
 import io.github.microkit.samples.common.ApiError;
+import io.javalin.http.Context;
 import java.time.Duration;
 
 /**
  * Counts requests that are doing work and, at shutdown, refuses new ones and waits for those running: an
  * order whose publish has started gets its answer (202 after the confirm, or 503) before the connection to
  * the broker closes. Explicit rather than hidden in the server's graceful stop, so the sample shows it.
+ *
+ * <p>A request counts from the first before-handler of its route ({@link #enter(Context)}) to its last
+ * after-handler ({@link #exit(Context)}), so the token check is inside too: the server stops only once no request
+ * is past the gate, and a request the stop would cut short (its thread interrupted) cannot exist.
  */
 final class InFlight {
 
+    private static final String COUNTED = "microkit-in-flight";
+
     private int running; // guarded by this
     private boolean draining; // guarded by this
+
+    /** Before-handler: counts the request. @throws ApiError 503 once draining has begun (retry elsewhere) */
+    void enter(Context ctx) {
+        enter();
+        ctx.attribute(COUNTED, Boolean.TRUE);
+    }
+
+    /** After-handler (Javalin runs it after errors too): the request is done, if {@link #enter} counted it. */
+    void exit(Context ctx) {
+        if (ctx.attribute(COUNTED) != null) {
+            ctx.attribute(COUNTED, null);
+            exit();
+        }
+    }
 
     /** @throws ApiError 503 once draining has begun: the client retries against another instance */
     synchronized void enter() {

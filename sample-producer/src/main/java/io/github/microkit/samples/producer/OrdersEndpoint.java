@@ -42,16 +42,14 @@ final class OrdersEndpoint {
     private final PublishMode mode;
     private final Publisher publisher;
     private final OrderBook orders;
-    private final InFlight inFlight;
     private final MeterRegistry metrics;
     private final Clock clock;
 
-    OrdersEndpoint(PublishMode mode, Publisher publisher, OrderBook orders, InFlight inFlight, MeterRegistry metrics,
+    OrdersEndpoint(PublishMode mode, Publisher publisher, OrderBook orders, MeterRegistry metrics,
                    Clock clock) {
         this.mode = mode;
         this.publisher = publisher;
         this.orders = orders;
-        this.inFlight = inFlight;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -61,16 +59,11 @@ final class OrdersEndpoint {
         // into the message
         TraceContext trace = TraceContext.parseOrNew(ctx.header("traceparent"), ctx.header("tracestate"));
         try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
-            inFlight.enter();
-            try {
-                place(ctx, trace);
-            } catch (ApiError e) {
-                metrics.counter("orders.rejected", "status", Integer.toString(e.status())).increment();
-                LOG.info("order refused: {} {} trace={}", e.status(), e.error(), trace.traceId());
-                throw e;
-            } finally {
-                inFlight.exit();
-            }
+            place(ctx, trace);
+        } catch (ApiError e) {
+            metrics.counter("orders.rejected", "status", Integer.toString(e.status())).increment();
+            LOG.info("order refused: {} {} trace={}", e.status(), e.error(), trace.traceId());
+            throw e;
         }
     }
 

@@ -192,7 +192,7 @@ public final class ProducerMain {
 
         // 9. routes: the JWT check is the before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);
-        OrdersEndpoint orders = new OrdersEndpoint(mode, publisher, orderBook, inFlight, metrics, Clock.systemUTC());
+        OrdersEndpoint orders = new OrdersEndpoint(mode, publisher, orderBook, metrics, Clock.systemUTC());
         http = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -200,8 +200,11 @@ public final class ProducerMain {
             config.http.maxRequestSize = OrdersEndpoint.MAX_BODY_BYTES;
             Http.errorHandling(config);
             Http.operations(config, health, metrics);
+            // counted from the first before-handler to the last after-handler: the shutdown waits for it
+            config.routes.before("/orders", inFlight::enter);
             config.routes.before("/orders", auth.requireScope("orders:write"));
             config.routes.post("/orders", orders::placeOrder);
+            config.routes.after("/orders", inFlight::exit);
         });
         http.start();
         LOG.info("{} ready on port {} in {} ms (publish mode {}, broker {}, database {}, issuer {})",
