@@ -92,12 +92,7 @@ class CredentialRotationIT {
             for (int rotation = 1; rotation <= 3; rotation++) {
                 int before = sent.size();
                 await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() > before + 500);
-                String oldUser = credentials.getUsername();
-                credentials.current.set(newUser());        // Vault issued new credentials
-                rabbit.replaceConnections();               // make ...
-                await().atMost(Duration.ofSeconds(30))     // ... before break: the old connection has drained
-                        .until(() -> connectionsOf(oldUser) == 0);
-                management("DELETE", "/api/users/" + oldUser, null); // the old lease ends
+                rotate(rabbit, credentials, 1); // the publishing connection
             }
             int before = sent.size();
             await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() > before + 500);
@@ -149,12 +144,7 @@ class CredentialRotationIT {
             for (int rotation = 1; rotation <= 3; rotation++) {
                 int before = handled.size();
                 await().atMost(Duration.ofSeconds(10)).until(() -> handled.size() > before + 500);
-                String oldUser = credentials.getUsername();
-                credentials.current.set(newUser());
-                rabbit.replaceConnections();
-                // the old user's connections (publishing AND consuming) close by themselves once drained
-                await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(oldUser) == 0);
-                management("DELETE", "/api/users/" + oldUser, null);
+                rotate(rabbit, credentials, 2); // the publishing and the consuming connection
             }
             running.set(false);
             load.join();
@@ -171,6 +161,22 @@ class CredentialRotationIT {
             assertThat(stats.interruptions()).as("the subscription never stopped consuming").isZero();
             assertThat(subscription.consuming()).isTrue();
         }
+    }
+
+    /**
+     * One rotation, make-before-break: Vault issues new credentials, the connections are replaced, the old
+     * connections drain and close by themselves, and only then does the old lease end (the user is deleted,
+     * which would cut any connection still open).
+     */
+    private void rotate(Rabbit rabbit, RotatingCredentials credentials, int connections) throws Exception {
+        String oldUser = credentials.getUsername();
+        // The management API lists a new connection only after its first statistics arrive, so "no
+        // connection of the old user" means "drained" only once the old connections have been seen listed.
+        await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(oldUser) == connections);
+        credentials.current.set(newUser());
+        rabbit.replaceConnections();
+        await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(oldUser) == 0);
+        management("DELETE", "/api/users/" + oldUser, null);
     }
 
     private String[] newUser() throws Exception {

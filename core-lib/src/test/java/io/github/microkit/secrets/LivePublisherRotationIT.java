@@ -98,6 +98,7 @@ class LivePublisherRotationIT {
                 }, "rotating-load");
                 load.start();
                 users.add(lease.current().require("username").reveal());
+                await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(users) == 1);
 
                 for (int step = 0; step < 6 * 9; step++) { // 9 simulated hours in 10-minute steps; max TTL is 3 h
                     int before = sent.size();
@@ -111,6 +112,9 @@ class LivePublisherRotationIT {
                         // before the next clock step can end the old lease, the old connection has drained and closed
                         List<String> old = users.subList(0, users.size() - 1);
                         await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(old) == 0);
+                        // the management API lists a connection only after its first statistics arrive: once the
+                        // new one is listed, its absence at the next rotation means it has closed
+                        await().atMost(Duration.ofSeconds(30)).until(() -> connectionsOf(List.of(user)) == 1);
                     }
                 }
                 running.set(false);
