@@ -94,8 +94,22 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 LUA
+# where the machine's CPU goes during the load: the producer, the broker, and the rest (wrk, the OS)
+TICK=$(getconf CLK_TCK)
+proc_ticks() { local t=0 pid; for pid in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+BROKER_PIDS=$(pgrep -f beam.smp || true)
+producer_before=$(proc_ticks "$SVC_PID"); broker_before=$(proc_ticks $BROKER_PIDS); read -r busy_before all_before <<<"$(machine_ticks)"
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PRODUCER_PORT/orders" >"$WORK/wrk.txt"
+producer_cpu=$(( $(proc_ticks "$SVC_PID") - producer_before )); broker_cpu=$(( $(proc_ticks $BROKER_PIDS) - broker_before ))
+read -r busy_after all_after <<<"$(machine_ticks)"
 grep '^WRK' "$WORK/wrk.txt"
+load_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+# ticks are 1/TICK s of one core; per order in microseconds of CPU
+echo "CPU during the load: machine busy $(( 100 * (busy_after - busy_before) / (all_after - all_before) ))% of $(nproc) cores;" \
+  "producer $(( producer_cpu * 1000000 / TICK / load_requests )) us/order," \
+  "broker $(( broker_cpu * 1000000 / TICK / load_requests )) us/order," \
+  "rest (wrk, OS) $(( (busy_after - busy_before - producer_cpu - broker_cpu) * 1000000 / TICK / load_requests )) us/order"
 accepted=$(curl -sf "http://127.0.0.1:$PRODUCER_PORT/metrics" | awk '/^orders_accepted_total/ {print int($2)}')
 rss_load=$(rss_mb "$SVC_PID")
 stop_service
