@@ -38,9 +38,7 @@ TXT
 
 if [ -n "${DATABASE_URL:-}" ]; then
   hostport=$(echo "$DATABASE_URL" | sed -E 's#^jdbc:postgresql://([^/:?,]+)(:([0-9]+))?.*#\1 \3#')
-  host=${hostport% *}; port=${hostport#* }
-  [ -n "$port" ] || port=5432
-  use_given DATABASE_URL "$host" "$port" server "does not accept connections" accepts_connections
+  use_given DATABASE_URL "$hostport" 5432 server "does not accept connections" accepts_connections
 fi
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else sudo -n -u postgres sh -c "$*"; fi; }

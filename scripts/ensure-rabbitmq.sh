@@ -24,9 +24,7 @@ TXT
 
 if [ -n "${RABBITMQ_URI:-}" ]; then
   hostport=$(echo "$RABBITMQ_URI" | sed -E 's#^amqps?://([^@/]*@)?([^/:?]+)(:([0-9]+))?.*#\2 \4#')
-  host=${hostport% *}; port=${hostport#* }
-  [ -n "$port" ] || port=5672
-  use_given RABBITMQ_URI "$host" "$port" broker "does not answer" port_open
+  use_given RABBITMQ_URI "$hostport" 5672 broker "does not answer" port_open
 fi
 
 export RABBITMQ_NODENAME=${RABBITMQ_NODENAME:-rabbit@localhost}

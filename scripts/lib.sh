@@ -28,10 +28,12 @@ give_up() {
   exit 1
 }
 
-# use_given VARIABLE HOST PORT WHAT PROBLEM CHECK...: the server VARIABLE names is used as it is: exits 0 once
-# CHECK HOST PORT succeeds (within 30 s), else gives up, saying "VARIABLE is set but HOST:PORT PROBLEM".
+# use_given VARIABLE "HOST [PORT]" DEFAULT_PORT WHAT PROBLEM CHECK...: the server VARIABLE names is used as it
+# is: exits 0 once CHECK HOST PORT succeeds (within 30 s), else gives up, saying "VARIABLE is set but HOST:PORT
+# PROBLEM". PORT is DEFAULT_PORT when empty.
 use_given() {
-  local variable=$1 host=$2 port=$3 what=$4 problem=$5
+  local variable=$1 host=${2% *} port=${2#* } what=$4 problem=$5
+  [ -n "$port" ] || port=$3
   shift 5
   if wait_until 30 "$@" "$host" "$port"; then
     log "using the $what at $host:$port from $variable"
