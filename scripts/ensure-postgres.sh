@@ -12,21 +12,16 @@
 # Source it (". scripts/ensure-postgres.sh") or run it; it exits non-zero when no server can be had.
 set -euo pipefail
 
-log() { echo "[postgres] $*" >&2; }
+ENSURE_TAG=postgres
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-
-wait_until_ready() {
-  local host=$1 port=$2 seconds=$3
-  for _ in $(seq 1 "$seconds"); do
-    if command -v pg_isready >/dev/null 2>&1; then
-      pg_isready -q -h "$host" -p "$port" && return 0
-    else
-      port_open "$host" "$port" && return 0
-    fi
-    sleep 1
-  done
-  return 1
+# accepts_connections HOST PORT: pg_isready when the client tools are there, else an open port
+accepts_connections() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h "$1" -p "$2"
+  else
+    port_open "$1" "$2"
+  fi
 }
 
 how_to_get_one() {
@@ -43,47 +38,32 @@ TXT
 
 if [ -n "${DATABASE_URL:-}" ]; then
   hostport=$(echo "$DATABASE_URL" | sed -E 's#^jdbc:postgresql://([^/:?,]+)(:([0-9]+))?.*#\1 \3#')
-  host=${hostport% *}; port=${hostport#* }
-  [ -n "$port" ] || port=5432
-  if wait_until_ready "$host" "$port" 30; then
-    log "using the server at $host:$port from DATABASE_URL"
-    exit 0 2>/dev/null || return 0
-  fi
-  log "DATABASE_URL is set but $host:$port does not accept connections"
-  how_to_get_one
-  exit 1
+  use_given DATABASE_URL "$hostport" 5432 server "does not accept connections" accepts_connections
 fi
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo -n -E "$@"; else return 1; fi; }
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else sudo -n -u postgres sh -c "$*"; fi; }
 
-if wait_until_ready 127.0.0.1 5432 1; then
+if wait_until 1 accepts_connections 127.0.0.1 5432; then
   log "server ready on 127.0.0.1:5432"
   exit 0 2>/dev/null || return 0
 fi
 
 installed_now=false
 if [ ! -d /etc/postgresql ] || [ -z "$(ls -A /etc/postgresql 2>/dev/null)" ]; then
-  if command -v apt-get >/dev/null 2>&1 && as_root true; then
-    log "installing postgresql with apt-get"
-    as_root apt-get update -qq >/dev/null
-    # the package's own start attempt may fail without systemd; we start the cluster ourselves below
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null || true
+  if may_apt_install; then
+    apt_install postgresql # we start the cluster ourselves below
     installed_now=true
   fi
 fi
 if [ ! -d /etc/postgresql ] || [ -z "$(ls -A /etc/postgresql 2>/dev/null)" ]; then
-  how_to_get_one
-  exit 1
+  give_up
 fi
 
 version=$(ls /etc/postgresql | sort -V | tail -1)
 log "starting the local cluster $version/main"
 as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
-if ! wait_until_ready 127.0.0.1 5432 60; then
-  log "the local server did not accept connections on 127.0.0.1:5432"
-  how_to_get_one
-  exit 1
+if ! wait_until 60 accepts_connections 127.0.0.1 5432; then
+  give_up "the local server did not accept connections on 127.0.0.1:5432"
 fi
 
 if [ "$installed_now" = true ]; then

@@ -10,18 +10,8 @@
 # Source it (". scripts/ensure-rabbitmq.sh") or run it; it exits non-zero when no broker can be had.
 set -euo pipefail
 
-log() { echo "[rabbitmq] $*" >&2; }
-
-port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-
-wait_for_port() {
-  local host=$1 port=$2 seconds=$3
-  for _ in $(seq 1 "$seconds"); do
-    port_open "$host" "$port" && return 0
-    sleep 1
-  done
-  return 1
-}
+ENSURE_TAG=rabbitmq
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 how_to_get_one() {
   cat >&2 <<'TXT'
@@ -34,32 +24,19 @@ TXT
 
 if [ -n "${RABBITMQ_URI:-}" ]; then
   hostport=$(echo "$RABBITMQ_URI" | sed -E 's#^amqps?://([^@/]*@)?([^/:?]+)(:([0-9]+))?.*#\2 \4#')
-  host=${hostport% *}; port=${hostport#* }
-  [ -n "$port" ] || port=5672
-  if wait_for_port "$host" "$port" 30; then
-    log "using the broker at $host:$port from RABBITMQ_URI"
-    exit 0 2>/dev/null || return 0
-  fi
-  log "RABBITMQ_URI is set but $host:$port does not answer"
-  how_to_get_one
-  exit 1
+  use_given RABBITMQ_URI "$hostport" 5672 broker "does not answer" port_open
 fi
 
 export RABBITMQ_NODENAME=${RABBITMQ_NODENAME:-rabbit@localhost}
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo -n -E "$@"; else return 1; fi; }
 
 if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
-  if command -v apt-get >/dev/null 2>&1 && as_root true; then
-    log "installing rabbitmq-server with apt-get"
-    as_root apt-get update -qq >/dev/null
-    # the package's own start attempt fails without systemd; we start it ourselves below
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >/dev/null || true
+  if may_apt_install; then
+    apt_install rabbitmq-server # we start it ourselves below
   fi
 fi
 export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin"
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
-  how_to_get_one
-  exit 1
+  give_up
 fi
 
 if ! port_open 127.0.0.1 5672; then
@@ -68,9 +45,7 @@ if ! port_open 127.0.0.1 5672; then
   as_root env RABBITMQ_NODENAME="$RABBITMQ_NODENAME" rabbitmqctl -n "$RABBITMQ_NODENAME" -q await_startup --timeout 120 >/dev/null 2>&1 || true
 fi
 if ! wait_for_port 127.0.0.1 5672 90; then
-  log "the local broker did not open port 5672"
-  how_to_get_one
-  exit 1
+  give_up "the local broker did not open port 5672"
 fi
 
 # the management API (port 15672) serves the emulator's RabbitMQ secrets engine and the test fixtures' checks

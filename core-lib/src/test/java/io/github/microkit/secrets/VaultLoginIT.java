@@ -25,9 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import io.github.microkit.testing.vault.VaultEmulatorExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,38 +33,19 @@ import org.junit.jupiter.api.io.TempDir;
 class VaultLoginIT {
 
     @RegisterExtension
-    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
-
-    private static VaultTarget vault;
-    private static String mount;
-    private static String readPolicy;
+    static final AppConfigVault VAULT = AppConfigVault.withApiKey("login-key-5");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        vault = VaultTarget.of(VAULT);
-        mount = vault.kvMount();
-        vault.root("POST", mount + "/data/app/config", Map.of("data", Map.of("api-key", "login-key-5")));
-        readPolicy = vault.policy("path \"" + mount + "/data/app/*\" { capabilities = [\"read\"] }");
-    }
-
-    @AfterAll
-    static void stop() {
-        vault.close();
-    }
-
-    private VaultClient connect(VaultAuth auth) {
-        return VaultClient.connect(VaultSettings.builder(vault.address(), auth).clock(vault.clock())
-                .checkInterval(Duration.ofMillis(10))
-                .retry(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(20))).build());
+    private static VaultTarget vault() {
+        return VAULT.target();
     }
 
     private static String serviceAccountToken(KeyPair keys, String name, Instant expires) throws Exception {
         JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer("https://kubernetes.default.svc")
                 .subject("system:serviceaccount:microkit:" + name).audience("https://kubernetes.default.svc")
-                .issueTime(Date.from(vault.clock().instant())).expirationTime(Date.from(expires))
+                .issueTime(Date.from(vault().clock().instant())).expirationTime(Date.from(expires))
                 .claim("kubernetes.io", Map.of("namespace", "microkit",
                         "serviceaccount", Map.of("name", name, "uid", UUID.randomUUID().toString())))
                 .build();
@@ -78,7 +56,7 @@ class VaultLoginIT {
 
     @Test
     void kubernetesLoginReadsTheServiceAccountTokenFileAgainAtEveryLogin() throws Exception {
-        vault.requireEmulator("no cluster to review tokens; the emulator checks their signature");
+        vault().requireEmulator("no cluster to review tokens; the emulator checks their signature");
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair keys = generator.generateKeyPair();
@@ -86,26 +64,26 @@ class VaultLoginIT {
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
         String k8s = "mk-k8s-" + UUID.randomUUID().toString().substring(0, 8);
-        vault.root("POST", "sys/auth/" + k8s, Map.of("type", "kubernetes"));
-        vault.root("POST", "auth/" + k8s + "/config", Map.of("kubernetes_host", "https://kubernetes.default.svc",
+        vault().root("POST", "sys/auth/" + k8s, Map.of("type", "kubernetes"));
+        vault().root("POST", "auth/" + k8s + "/config", Map.of("kubernetes_host", "https://kubernetes.default.svc",
                 "pem_keys", List.of(pem)));
-        vault.root("POST", "auth/" + k8s + "/role/producer", Map.of("bound_service_account_names", List.of("producer"),
-                "bound_service_account_namespaces", List.of("microkit"), "token_policies", List.of(readPolicy),
+        vault().root("POST", "auth/" + k8s + "/role/producer", Map.of("bound_service_account_names", List.of("producer"),
+                "bound_service_account_namespaces", List.of("microkit"), "token_policies", List.of(VAULT.readPolicy()),
                 "token_ttl", "1h", "token_max_ttl", "1h"));
         // projected service-account tokens are short-lived; the kubelet rewrites the file before they end
         Path tokenFile = dir.resolve("token");
-        Files.writeString(tokenFile, serviceAccountToken(keys, "producer", vault.clock().instant().plus(Duration.ofMinutes(80))));
+        Files.writeString(tokenFile, serviceAccountToken(keys, "producer", vault().clock().instant().plus(Duration.ofMinutes(80))));
 
-        try (VaultClient client = connect(VaultAuth.kubernetes("producer", tokenFile).atMount(k8s))) {
+        try (VaultClient client = VAULT.connect(VaultAuth.kubernetes("producer", tokenFile).atMount(k8s))) {
             List<String> accessors = new ArrayList<>();
             accessors.add(client.session().state().orElseThrow().accessor());
             for (int step = 0; step < 18; step++) { // 3 hours; each Vault token lives at most 1 hour
-                vault.advance(Duration.ofMinutes(10));
+                vault().advance(Duration.ofMinutes(10));
                 Files.writeString(tokenFile, serviceAccountToken(keys, "producer",
-                        vault.clock().instant().plus(Duration.ofMinutes(80))));
+                        vault().clock().instant().plus(Duration.ofMinutes(80))));
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
-                        .until(() -> client.session().state().map(s -> s.actAt().isAfter(vault.clock().instant())).orElse(false));
-                assertThat(client.kv(mount).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
+                        .until(() -> client.session().state().map(s -> s.actAt().isAfter(vault().clock().instant())).orElse(false));
+                assertThat(client.kv(VAULT.mount()).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
                 String accessor = client.session().state().orElseThrow().accessor();
                 if (!accessors.contains(accessor)) {
                     accessors.add(accessor);
@@ -118,38 +96,38 @@ class VaultLoginIT {
 
     @Test
     void aTokenThatIsNotRenewableIsReplacedByLoggingInAgainFromItsFile() throws Exception {
-        vault.requireEmulator("moves Vault's clock past the token's TTL");
+        vault().requireEmulator("moves Vault's clock past the token's TTL");
         Path tokenFile = dir.resolve("vault-token");
         Secret first = nonRenewableToken();
         Files.writeString(tokenFile, first.reveal() + "\n");
-        try (VaultClient client = connect(VaultAuth.tokenFile(tokenFile))) {
+        try (VaultClient client = VAULT.connect(VaultAuth.tokenFile(tokenFile))) {
             VaultSession.TokenState initial = client.session().state().orElseThrow();
             assertThat(initial.renewable()).isFalse();
             // Vault Agent (or an operator) puts a new token into the file before the old one ends
             Secret second = nonRenewableToken();
             Files.writeString(tokenFile, second.reveal());
 
-            vault.advance(Duration.ofMinutes(50));
+            vault().advance(Duration.ofMinutes(50));
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     !client.session().state().orElseThrow().accessor().equals(initial.accessor()));
 
-            assertThat(client.kv(mount).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
+            assertThat(client.kv(VAULT.mount()).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
             assertThat(client.session().state().orElseThrow().token().reveal()).isEqualTo(second.reveal());
         }
     }
 
     private static Secret nonRenewableToken() {
-        VaultTarget.Reply r = vault.root("POST", "auth/token/create", Map.of("policies", List.of(readPolicy),
+        VaultTarget.Reply r = vault().root("POST", "auth/token/create", Map.of("policies", List.of(VAULT.readPolicy()),
                 "ttl", "1h", "renewable", false));
         return Secret.of("token", r.body().path("auth").path("client_token").asText());
     }
 
     @Test
     void manyThreadsThatFindTheTokenRevokedCauseExactlyOneLogin() throws Exception {
-        VaultTarget.AppRole role = vault.appRole(List.of(readPolicy), "1h", "24h");
-        try (VaultClient client = connect(VaultAuth.appRole(role.roleId(), role.secretId()).atMount(role.mount()))) {
+        VaultTarget.AppRole role = vault().appRole(List.of(VAULT.readPolicy()), "1h", "24h");
+        try (VaultClient client = VAULT.connect(VaultAuth.appRole(role.roleId(), role.secretId()).atMount(role.mount()))) {
             VaultSession.TokenState before = client.session().state().orElseThrow();
-            vault.root("POST", "auth/token/revoke-accessor", Map.of("accessor", before.accessor()));
+            vault().root("POST", "auth/token/revoke-accessor", Map.of("accessor", before.accessor()));
 
             int threads = 8;
             CountDownLatch go = new CountDownLatch(1);
@@ -159,7 +137,7 @@ class VaultLoginIT {
                 for (int i = 0; i < threads; i++) {
                     reads.add(pool.submit(() -> {
                         go.await();
-                        return client.kv(mount).read("app/config");
+                        return client.kv(VAULT.mount()).read("app/config");
                     }));
                 }
                 go.countDown();

@@ -14,9 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import io.github.microkit.testing.vault.VaultEmulatorExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,36 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 class VaultSessionIT {
 
     @RegisterExtension
-    static final VaultEmulatorExtension VAULT = VaultEmulatorExtension.create();
-
-    private static VaultTarget vault;
-    private static String mount;
-    private static String readPolicy;
+    static final AppConfigVault VAULT = AppConfigVault.withApiKey("session-key-41");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        vault = VaultTarget.of(VAULT);
-        mount = vault.kvMount();
-        vault.root("POST", mount + "/data/app/config", Map.of("data", Map.of("api-key", "session-key-41")));
-        readPolicy = vault.policy("path \"" + mount + "/data/app/*\" { capabilities = [\"read\"] }");
-    }
-
-    @AfterAll
-    static void stop() {
-        vault.close();
-    }
-
-    private VaultClient connect(VaultAuth auth) {
-        return VaultClient.connect(VaultSettings.builder(vault.address(), auth).clock(vault.clock())
-                .checkInterval(Duration.ofMillis(10))
-                .retry(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(20))).build());
+    private static VaultTarget vault() {
+        return VAULT.target();
     }
 
     private VaultAuth appRole(String ttl, String maxTtl) throws IOException {
-        VaultTarget.AppRole role = vault.appRole(List.of(readPolicy), ttl, maxTtl);
+        VaultTarget.AppRole role = vault().appRole(List.of(VAULT.readPolicy()), ttl, maxTtl);
         Path secretIdFile = Files.writeString(dir.resolve("secret-id"), role.secretId().reveal());
         return VaultAuth.appRole(role.roleId(), secretIdFile).atMount(role.mount());
     }
@@ -62,23 +40,23 @@ class VaultSessionIT {
     /** Moves Vault's clock in steps; after each, waits until the background thread did what was due, then reads. */
     private static void liveThrough(VaultClient client, Duration total, Duration step, Runnable afterEachStep) {
         for (Duration done = Duration.ZERO; done.compareTo(total) < 0; done = done.plus(step)) {
-            vault.advance(step);
+            vault().advance(step);
             await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(10))
                     .until(() -> client.session().state()
-                    .map(s -> s.actAt().isAfter(vault.clock().instant())).orElse(false));
+                    .map(s -> s.actAt().isAfter(vault().clock().instant())).orElse(false));
             afterEachStep.run();
         }
     }
 
     @Test
     void renewsItsTokenAcrossManySimulatedHoursWithNoFailedRead() throws IOException {
-        vault.requireEmulator("moves Vault's clock by days");
-        try (VaultClient client = connect(appRole("1h", "720h"))) {
+        vault().requireEmulator("moves Vault's clock by days");
+        try (VaultClient client = VAULT.connect(appRole("1h", "720h"))) {
             VaultSession.TokenState first = client.session().state().orElseThrow();
-            Instant start = vault.clock().instant();
+            Instant start = vault().clock().instant();
 
             liveThrough(client, Duration.ofHours(48), Duration.ofMinutes(10), () ->
-                    assertThat(client.kv(mount).read("app/config").orElseThrow().get("api-key"))
+                    assertThat(client.kv(VAULT.mount()).read("app/config").orElseThrow().get("api-key"))
                             .map(Secret::reveal).contains("session-key-41"));
 
             VaultSession.TokenState now = client.session().state().orElseThrow();
@@ -90,13 +68,13 @@ class VaultSessionIT {
 
     @Test
     void logsInAgainWhenRenewalReachesTheMaxTtl() throws IOException {
-        vault.requireEmulator("moves Vault's clock past the max TTL");
-        try (VaultClient client = connect(appRole("1h", "3h"))) {
+        vault().requireEmulator("moves Vault's clock past the max TTL");
+        try (VaultClient client = VAULT.connect(appRole("1h", "3h"))) {
             Set<String> accessors = new LinkedHashSet<>();
             accessors.add(client.session().state().orElseThrow().accessor());
 
             liveThrough(client, Duration.ofHours(10), Duration.ofMinutes(10), () -> {
-                assertThat(client.kv(mount).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
+                assertThat(client.kv(VAULT.mount()).read("app/config").outcome()).isEqualTo(KvReadResult.Outcome.FOUND);
                 accessors.add(client.session().state().orElseThrow().accessor());
             });
 
@@ -107,11 +85,11 @@ class VaultSessionIT {
 
     @Test
     void aRevokedTokenLeadsToAFreshLoginAndTheReadSucceeds() throws IOException {
-        try (VaultClient client = connect(appRole("1h", "24h"))) {
+        try (VaultClient client = VAULT.connect(appRole("1h", "24h"))) {
             String accessor = client.session().state().orElseThrow().accessor();
-            vault.root("POST", "auth/token/revoke-accessor", Map.of("accessor", accessor));
+            vault().root("POST", "auth/token/revoke-accessor", Map.of("accessor", accessor));
 
-            KvReadResult read = client.kv(mount).read("app/config");
+            KvReadResult read = client.kv(VAULT.mount()).read("app/config");
 
             assertThat(read.orElseThrow().get("api-key")).map(Secret::reveal).contains("session-key-41");
             assertThat(client.session().state().orElseThrow().accessor()).isNotEqualTo(accessor);
@@ -120,25 +98,25 @@ class VaultSessionIT {
 
     @Test
     void closeRevokesTheTokenItObtainedButNotAGivenOne() throws IOException {
-        VaultClient client = connect(appRole("1h", "24h"));
+        VaultClient client = VAULT.connect(appRole("1h", "24h"));
         String accessor = client.session().state().orElseThrow().accessor();
         client.close();
-        assertThat(vault.root("POST", "auth/token/lookup-accessor", Map.of("accessor", accessor), 400, 403)
+        assertThat(vault().root("POST", "auth/token/lookup-accessor", Map.of("accessor", accessor), 400, 403)
                 .status()).as("revoked").isIn(400, 403);
 
-        Secret given = vault.token(List.of(readPolicy), "1h", "2h");
-        VaultClient withGiven = connect(VaultAuth.token(given));
+        Secret given = vault().token(List.of(VAULT.readPolicy()), "1h", "2h");
+        VaultClient withGiven = VAULT.connect(VaultAuth.token(given));
         String givenAccessor = withGiven.session().state().orElseThrow().accessor();
         withGiven.close();
-        assertThat(vault.root("POST", "auth/token/lookup-accessor", Map.of("accessor", givenAccessor)).status())
+        assertThat(vault().root("POST", "auth/token/lookup-accessor", Map.of("accessor", givenAccessor)).status())
                 .as("a given token is the operator's, still valid").isEqualTo(200);
     }
 
     @Test
     void aRejectedLoginFailsFastAndIsNotRetried() {
-        VaultTarget.AppRole role = vault.appRole(List.of(readPolicy), "1h", "2h");
+        VaultTarget.AppRole role = vault().appRole(List.of(VAULT.readPolicy()), "1h", "2h");
 
-        assertThatThrownBy(() -> connect(VaultAuth.appRole(role.roleId(), Secret.of("secret-id", "wrong-secret-id-9"))
+        assertThatThrownBy(() -> VAULT.connect(VaultAuth.appRole(role.roleId(), Secret.of("secret-id", "wrong-secret-id-9"))
                 .atMount(role.mount())))
                 .isInstanceOfSatisfying(SecretAccessException.class, e -> {
                     assertThat(e.reason()).isEqualTo(SecretAccessException.Reason.LOGIN_REJECTED);
@@ -148,10 +126,10 @@ class VaultSessionIT {
 
     @Test
     void withoutFailFastARejectedLoginIsReportedAsDown() {
-        VaultTarget.AppRole role = vault.appRole(List.of(readPolicy), "1h", "2h");
-        try (VaultClient client = VaultClient.connect(VaultSettings.builder(vault.address(),
+        VaultTarget.AppRole role = vault().appRole(List.of(VAULT.readPolicy()), "1h", "2h");
+        try (VaultClient client = VaultClient.connect(VaultSettings.builder(vault().address(),
                         VaultAuth.appRole(role.roleId(), Secret.of("secret-id", "wrong")).atMount(role.mount()))
-                .clock(vault.clock()).checkInterval(Duration.ofMillis(10)).failFast(false).build())) {
+                .clock(vault().clock()).checkInterval(Duration.ofMillis(10)).failFast(false).build())) {
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(client.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN));

@@ -2,6 +2,7 @@ package io.github.microkit.samples.common;
 
 import io.github.microkit.auth.AuthErrorResponse;
 import io.github.microkit.auth.JwtVerifier;
+import io.github.microkit.auth.JwtVerifierConfig;
 import io.github.microkit.auth.TokenRejectedException;
 import io.github.microkit.auth.VerifiedToken;
 import io.github.microkit.trace.TraceContext;
@@ -29,6 +30,19 @@ public final class BearerAuth {
 
     public BearerAuth(JwtVerifier verifier) {
         this.verifier = Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /**
+     * The verifier of the service's tokens ({@code JWT_ISSUER}, {@code JWT_AUDIENCE}), with keys from
+     * {@code JWT_JWKS_URI}, or else from the issuer's discovery document, refreshed in the background. Fetches
+     * them first, so it takes a moment: start it with {@link Startup#inBackground}.
+     */
+    public static JwtVerifier verifierFor(ServiceSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
+        return settings.jwtJwksUri()
+                .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
+                .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig));
     }
 
     /** A before-handler that lets the request through only with a valid token granting {@code scope}. */

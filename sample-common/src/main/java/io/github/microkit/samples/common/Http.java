@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthRegistry;
+import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -14,6 +15,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The HTTP conventions both samples share (DESIGN.md, "HTTP"): JSON errors {@code {"error","message"}} and
@@ -27,6 +30,25 @@ public final class Http {
     private static final String STARTED = "request-started-nanos";
 
     private Http() {
+    }
+
+    /**
+     * A service's HTTP server on {@code port}, not started: no banner, JSON errors ({@link #errorHandling}), the
+     * operations routes ({@link #operations}), then whatever {@code service} configures: its own routes.
+     */
+    public static Javalin server(int port, HealthRegistry health, PrometheusMeterRegistry metrics,
+                                 Consumer<JavalinConfig> service) {
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(service, "service");
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jetty.port = port;
+            errorHandling(config);
+            operations(config, health, metrics);
+            service.accept(config);
+        });
     }
 
     public static void json(Context ctx, int status, Object body) {

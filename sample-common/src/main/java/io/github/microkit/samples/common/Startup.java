@@ -1,5 +1,10 @@
 package io.github.microkit.samples.common;
 
+import io.github.microkit.config.ConfigException;
+import io.github.microkit.outbox.SchemaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -12,7 +17,37 @@ import java.util.function.Supplier;
  */
 public final class Startup {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Startup.class);
+
     private Startup() {
+    }
+
+    /**
+     * A service's {@code main}: runs {@code start}. When that fails, logs why, runs {@code stop} (closing what did
+     * start) and ends the JVM with exit code 2 for a configuration or schema problem, 1 for anything else. When it
+     * succeeds, {@code stop} runs at SIGTERM (docker stop, Kubernetes) and Ctrl-C, as a JVM shutdown hook.
+     */
+    public static void startOrExit(Runnable start, Runnable stop) {
+        Objects.requireNonNull(start, "start");
+        Objects.requireNonNull(stop, "stop");
+        try {
+            start.run();
+        } catch (ConfigException e) {
+            LOG.error("cannot start: {}", e.getMessage()); // every problem in one message, no stack trace
+            stop.run();
+            System.exit(2);
+        } catch (SchemaException | ServiceSchemaException e) {
+            // the database's schema is missing or newer than this code: the message says which and how to fix it
+            LOG.error("cannot start: {}", e.getMessage());
+            stop.run();
+            System.exit(2);
+        } catch (RuntimeException e) {
+            LOG.error("cannot start", e);
+            stop.run();
+            System.exit(1);
+        }
+        // SIGTERM (docker stop, Kubernetes) and Ctrl-C run the JVM's shutdown hooks
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
     }
 
     /**

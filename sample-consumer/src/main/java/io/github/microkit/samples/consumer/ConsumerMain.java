@@ -1,46 +1,32 @@
 package io.github.microkit.samples.consumer;
 
-import io.github.microkit.samples.common.ServiceSettings;
-import io.github.microkit.samples.common.Startup;
-import io.github.microkit.samples.common.Http;
 import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.samples.common.Database;
 import io.github.microkit.samples.common.DatabaseSettings;
-import io.github.microkit.samples.common.ServiceSchemaException;
+import io.github.microkit.samples.common.Http;
+import io.github.microkit.samples.common.ServiceMetrics;
+import io.github.microkit.samples.common.ServiceSecrets;
+import io.github.microkit.samples.common.ServiceSettings;
+import io.github.microkit.samples.common.ShutdownSequence;
+import io.github.microkit.samples.common.Startup;
 import io.github.microkit.auth.JwtVerifier;
-import io.github.microkit.auth.JwtVerifierConfig;
-import io.github.microkit.config.ConfigException;
 import io.github.microkit.config.EnvConfig;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthRegistry;
 import io.github.microkit.messaging.MicrometerMessagingMetrics;
 import io.github.microkit.messaging.Rabbit;
-import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.messaging.Subscription;
 import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.outbox.Inbox;
 import io.github.microkit.outbox.InboxConfig;
 import io.github.microkit.outbox.MicrometerOutboxMetrics;
-import io.github.microkit.outbox.SchemaException;
-import io.github.microkit.secrets.LeasedSecret;
-import io.github.microkit.secrets.RotatingCredentialsProvider;
-import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -57,7 +43,7 @@ public final class ConsumerMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerMain.class);
 
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>(); // closed last-opened first
+    private final ShutdownSequence shutdown = new ShutdownSequence(); // closes last-opened first
     private final AtomicBoolean stopping = new AtomicBoolean();
     private ServiceSettings settings;
     private Subscription subscription;
@@ -65,24 +51,9 @@ public final class ConsumerMain {
 
     public static void main(String[] args) {
         ConsumerMain consumer = new ConsumerMain();
-        try {
-            consumer.start(EnvConfig.fromSystem());
-        } catch (ConfigException e) {
-            LOG.error("cannot start: {}", e.getMessage()); // every problem in one message, no stack trace
-            consumer.stop();
-            System.exit(2);
-        } catch (SchemaException | ServiceSchemaException e) {
-            // the database's schema is missing or newer than this code: the message says which and how to fix it
-            LOG.error("cannot start: {}", e.getMessage());
-            consumer.stop();
-            System.exit(2);
-        } catch (RuntimeException e) {
-            LOG.error("cannot start", e);
-            consumer.stop();
-            System.exit(1);
-        }
-        // SIGTERM (docker stop, Kubernetes) and Ctrl-C run the JVM's shutdown hooks
-        Runtime.getRuntime().addShutdownHook(new Thread(consumer::stop, "shutdown"));
+        // a start that fails stops again and exits (2: configuration or schema, 1: anything else);
+        // one that succeeds stops at SIGTERM (docker stop, Kubernetes) and Ctrl-C
+        Startup.startOrExit(() -> consumer.start(EnvConfig.fromSystem()), consumer::stop);
     }
 
     void start(EnvConfig env) {
@@ -93,65 +64,36 @@ public final class ConsumerMain {
 
         // 2. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background;
         //    fetched on another thread meanwhile, as they do not depend on anything below (start-up time)
-        CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> {
-            JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
-            return settings.jwtJwksUri()
-                    .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
-                    .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig));
-        });
-        closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
+        CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> BearerAuth.verifierFor(settings));
+        shutdown.closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
 
-        // 3. metrics: the broker connection reports to them
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmGcMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
+        // 3. metrics: the JVM's, and the broker connection reports to them
+        PrometheusMeterRegistry metrics = ServiceMetrics.create();
 
-        // 4. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
+        // 4. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
+        //    from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> stopping.get() ? Health.down("shutting down") : Health.up("serving"));
-        RabbitConfig rabbitConfig = settings.rabbit();
-        DatabaseSettings databaseSettings = settings.database();
-        Optional<LeasedSecret> rabbitLease = Optional.empty();
-        if (settings.vault().isPresent()) {
-            VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
-            health.register("vault", vault.healthCheck());
-            // database.username/database.password of the service's KV secret, when there, over DATABASE_*
-            databaseSettings = Database.credentialsFromVault(vault, settings);
-            if (settings.vaultRabbitRole().isPresent()) {
-                LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
-                // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
-                rabbitLease = Optional.of(lease);
-                LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
-                        lease.current().leaseId());
-            }
-        }
+        ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
 
         // 5. database: the pool, microkit's inbox table and our own tables (migrated, or verified with
         //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
-        DatabaseSettings databaseToOpen = databaseSettings; // the lambda needs a final one
-        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseToOpen,
+        DatabaseSettings databaseSettings = secrets.database();
+        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
                 ConsumerSettings.SERVICE, "classpath:db/consumer", "consumer_schema_history"));
-        closeLater(() -> databaseReady.thenAccept(Database::close));
+        shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
 
         // 6. broker: connect, declare the queue with its dead-letter and delay queues, consume through the inbox
-        Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
+        Rabbit rabbit = shutdown.closeLater(Rabbit.connect(secrets.rabbit(), MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
-        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> {
-            LOG.info("Vault replaced lease {} by {}: moving to a connection with the new RabbitMQ user",
-                    previous.leaseId(), next.leaseId());
-            rabbit.replaceConnections();
-        })));
+        shutdown.closeLater(secrets.replaceConnectionsOnRotation(rabbit));
         health.register("rabbitmq", rabbit.healthCheck());
         Database database = Startup.await(databaseReady);
         health.register("database", database.healthCheck());
         OrderStore store = new OrderStore(database.dataSource());
         metrics.gauge("orders.in.store", store, OrderStore::size);
-        Inbox inbox = closeLater(Inbox.create(database.dataSource(), InboxConfig.builder()
+        Inbox inbox = shutdown.closeLater(Inbox.create(database.dataSource(), InboxConfig.builder()
                 .metrics(MicrometerOutboxMetrics.of(metrics)).build()));
         // No Deduplicator on the subscription: the inbox is the authority on "seen this message id", shared by
         // every replica and kept across restarts. An in-memory one in front of it would only save a database
@@ -168,15 +110,11 @@ public final class ConsumerMain {
         JwtVerifier verifier = Startup.await(verifierReady);
         health.register("jwt-keys", verifier.keyHealth());
 
-        // 8. routes: the JWT check is the before-handler of /orders, in plain sight
+        // 8. routes: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the
+        //    before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);
         OrdersQueries queries = new OrdersQueries(store);
-        http = Javalin.create(config -> {
-            config.startup.showJavalinBanner = false;
-            config.startup.showOldJavalinVersionWarning = false;
-            config.jetty.port = settings.httpPort();
-            Http.errorHandling(config);
-            Http.operations(config, health, metrics);
+        http = Http.server(settings.httpPort(), health, metrics, config -> {
             config.routes.before("/orders", auth.requireScope("orders:read"));
             config.routes.before("/orders/*", auth.requireScope("orders:read"));
             config.routes.get("/orders", queries::page);
@@ -184,8 +122,8 @@ public final class ConsumerMain {
         });
         http.start();
         LOG.info("{} ready on port {} in {} ms (broker {}, queue {}, database {}, issuer {})", ConsumerSettings.SERVICE,
-                http.port(), (System.nanoTime() - started) / 1_000_000, rabbitConfig.describeTarget(),
-                subscription.queue(), databaseToOpen.describeTarget(), settings.jwtIssuer());
+                http.port(), (System.nanoTime() - started) / 1_000_000, secrets.rabbit().describeTarget(),
+                subscription.queue(), databaseSettings.describeTarget(), settings.jwtIssuer());
     }
 
     /**
@@ -206,19 +144,7 @@ public final class ConsumerMain {
         if (subscription != null && !subscription.close(timeout)) {
             LOG.warn("some handlers were still running after {}: their messages return to the queue", timeout);
         }
-        while (!toClose.isEmpty()) {
-            AutoCloseable resource = toClose.pop();
-            try {
-                resource.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
-            }
-        }
+        shutdown.closeAll(); // last opened first
         LOG.info("stopped");
-    }
-
-    private <T extends AutoCloseable> T closeLater(T resource) {
-        toClose.push(resource);
-        return resource;
     }
 }

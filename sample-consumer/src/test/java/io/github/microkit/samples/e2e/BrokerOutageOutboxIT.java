@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,13 +48,9 @@ class BrokerOutageOutboxIT {
         try (IdentityProvider idp = new IdentityProvider();
              ServiceDatabase producerDb = ServiceDatabase.create(ServiceDatabase.Engine.POSTGRESQL, "producer");
              ServiceDatabase consumerDb = ServiceDatabase.create(ServiceDatabase.Engine.POSTGRESQL, "consumer")) {
-            Map<String, String> producerEnv = new HashMap<>(producerDb.env());
-            producerEnv.put("RABBITMQ_URI", node.uri());
-            producerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> producerEnv = ServiceProcess.env(producerDb, node.uri(), idp);
             producerEnv.put("PUBLISH_MODE", "outbox");
-            Map<String, String> consumerEnv = new HashMap<>(consumerDb.env());
-            consumerEnv.put("RABBITMQ_URI", node.uri());
-            consumerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> consumerEnv = ServiceProcess.env(consumerDb, node.uri(), idp);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             try {
                 ServiceProcess consumer = ServiceProcess.consumer(consumerEnv);

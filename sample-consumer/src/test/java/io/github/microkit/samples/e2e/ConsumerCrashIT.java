@@ -4,15 +4,13 @@ import io.github.microkit.messaging.OutboundMessage;
 import io.github.microkit.messaging.PublishConfirm;
 import io.github.microkit.messaging.Publisher;
 import io.github.microkit.messaging.Rabbit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -39,19 +37,8 @@ class ConsumerCrashIT {
     private static final int PUBLISH_RATE = 1_000;
     private static final String QUEUE = "orders.placed";
 
-    private static IdentityProvider idp;
-
-    @BeforeAll
-    static void startIdentityProvider() throws Exception {
-        idp = new IdentityProvider();
-    }
-
-    @AfterAll
-    static void stopIdentityProvider() {
-        if (idp != null) {
-            idp.close();
-        }
-    }
+    @RegisterExtension
+    static final IdentityProvider idp = IdentityProvider.forTestClass();
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource(ServiceDatabase.Engine.class)
@@ -62,9 +49,7 @@ class ConsumerCrashIT {
         try (PrivateVhost vhost = new PrivateVhost();
              ServiceDatabase database = ServiceDatabase.create(engine, "consumer");
              Rabbit rabbit = Rabbit.connect(vhost.uri())) {
-            Map<String, String> env = new HashMap<>(database.env());
-            env.put("RABBITMQ_URI", vhost.uri());
-            env.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> env = ServiceProcess.env(database, vhost.uri(), idp);
             List<String> sent = new ArrayList<>(ORDERS);
             for (int i = 0; i < ORDERS; i++) {
                 sent.add(StoredOrders.newOrderId());

@@ -2,14 +2,12 @@ package io.github.microkit.samples.e2e;
 
 import io.github.microkit.messaging.OutboundMessage;
 import io.github.microkit.outbox.Outbox;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -39,19 +37,8 @@ class RelayCrashIT {
     private static final String IN_HAND = "select count(*) from microkit_outbox where sent_at is null"
             + " and claimed_by is not null and claimed_until > current_timestamp";
 
-    private static IdentityProvider idp;
-
-    @BeforeAll
-    static void startIdentityProvider() throws Exception {
-        idp = new IdentityProvider();
-    }
-
-    @AfterAll
-    static void stopIdentityProvider() {
-        if (idp != null) {
-            idp.close();
-        }
-    }
+    @RegisterExtension
+    static final IdentityProvider idp = IdentityProvider.forTestClass();
 
     @Test
     void producerKilledMidBatchWithTenThousandRowsPendingDeliversEveryOrderAndTheInboxStoresEachOnce() throws Exception {
@@ -59,13 +46,9 @@ class RelayCrashIT {
         try (PrivateVhost vhost = new PrivateVhost();
              ServiceDatabase producerDb = ServiceDatabase.create(ServiceDatabase.Engine.POSTGRESQL, "producer");
              ServiceDatabase consumerDb = ServiceDatabase.create(ServiceDatabase.Engine.POSTGRESQL, "consumer")) {
-            Map<String, String> producerEnv = new HashMap<>(producerDb.env());
-            producerEnv.put("RABBITMQ_URI", vhost.uri());
-            producerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> producerEnv = ServiceProcess.env(producerDb, vhost.uri(), idp);
             producerEnv.put("PUBLISH_MODE", "outbox");
-            Map<String, String> consumerEnv = new HashMap<>(consumerDb.env());
-            consumerEnv.put("RABBITMQ_URI", vhost.uri());
-            consumerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> consumerEnv = ServiceProcess.env(consumerDb, vhost.uri(), idp);
             try {
                 // a first start creates the producer's schema and the queue; then 10,000 rows wait for its relay
                 ServiceProcess producer = ServiceProcess.producer(producerEnv).awaitReady();

@@ -1,16 +1,14 @@
 package io.github.microkit.samples.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,19 +39,8 @@ class ScaleOutIT {
     private static final String QUEUE = "orders.placed";
     private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(5);
 
-    private static IdentityProvider idp;
-
-    @BeforeAll
-    static void startIdentityProvider() throws Exception {
-        idp = new IdentityProvider();
-    }
-
-    @AfterAll
-    static void stopIdentityProvider() {
-        if (idp != null) {
-            idp.close();
-        }
-    }
+    @RegisterExtension
+    static final IdentityProvider idp = IdentityProvider.forTestClass();
 
     @ParameterizedTest(name = "PUBLISH_MODE={0} on {1}")
     @CsvSource({"confirm, POSTGRESQL", "outbox, POSTGRESQL", "confirm, H2"})
@@ -63,13 +50,9 @@ class ScaleOutIT {
         try (PrivateVhost vhost = new PrivateVhost();
              ServiceDatabase producerDb = ServiceDatabase.create(engine, "producer");
              ServiceDatabase consumerDb = ServiceDatabase.create(engine, "consumer")) {
-            Map<String, String> producerEnv = new HashMap<>(producerDb.env());
-            producerEnv.put("RABBITMQ_URI", vhost.uri());
-            producerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> producerEnv = ServiceProcess.env(producerDb, vhost.uri(), idp);
             producerEnv.put("PUBLISH_MODE", mode);
-            Map<String, String> consumerEnv = new HashMap<>(consumerDb.env());
-            consumerEnv.put("RABBITMQ_URI", vhost.uri());
-            consumerEnv.put("JWT_ISSUER", idp.issuer());
+            Map<String, String> consumerEnv = ServiceProcess.env(consumerDb, vhost.uri(), idp);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENT_THREADS);
             try {
                 // the four replicas start together, as a deployment's pods do

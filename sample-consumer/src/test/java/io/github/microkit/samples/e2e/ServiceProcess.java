@@ -75,6 +75,17 @@ final class ServiceProcess implements AutoCloseable {
         STARTED.add(this);
     }
 
+    /**
+     * The variables of a service on {@code database}, with the broker at {@code rabbitUri} and tokens from
+     * {@code idp}: a new map, for the test to add its own.
+     */
+    static Map<String, String> env(ServiceDatabase database, String rabbitUri, IdentityProvider idp) {
+        Map<String, String> env = new HashMap<>(database.env());
+        env.put("RABBITMQ_URI", rabbitUri);
+        env.put("JWT_ISSUER", idp.issuer());
+        return env;
+    }
+
     static ServiceProcess producer(Map<String, String> env) throws IOException {
         return producer("producer", env);
     }

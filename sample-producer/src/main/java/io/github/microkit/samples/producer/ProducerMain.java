@@ -1,15 +1,15 @@
 package io.github.microkit.samples.producer;
 
+import io.github.microkit.samples.common.BearerAuth;
 import io.github.microkit.samples.common.Database;
 import io.github.microkit.samples.common.DatabaseSettings;
 import io.github.microkit.samples.common.Http;
-import io.github.microkit.samples.common.BearerAuth;
-import io.github.microkit.samples.common.ServiceSchemaException;
+import io.github.microkit.samples.common.ServiceMetrics;
+import io.github.microkit.samples.common.ServiceSecrets;
 import io.github.microkit.samples.common.ServiceSettings;
+import io.github.microkit.samples.common.ShutdownSequence;
 import io.github.microkit.samples.common.Startup;
 import io.github.microkit.auth.JwtVerifier;
-import io.github.microkit.auth.JwtVerifierConfig;
-import io.github.microkit.config.ConfigException;
 import io.github.microkit.config.EnvConfig;
 import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthCheck;
@@ -19,23 +19,12 @@ import io.github.microkit.messaging.MicrometerMessagingMetrics;
 import io.github.microkit.messaging.PublisherConfig;
 import io.github.microkit.messaging.Publisher;
 import io.github.microkit.messaging.Rabbit;
-import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.outbox.IdempotencyStore;
 import io.github.microkit.outbox.MicrometerOutboxMetrics;
 import io.github.microkit.outbox.Outbox;
 import io.github.microkit.outbox.OutboxRelay;
 import io.github.microkit.outbox.OutboxRelayConfig;
-import io.github.microkit.outbox.SchemaException;
-import io.github.microkit.secrets.LeasedSecret;
-import io.github.microkit.secrets.RotatingCredentialsProvider;
-import io.github.microkit.secrets.VaultClient;
 import io.javalin.Javalin;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -43,10 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,31 +51,16 @@ import java.util.concurrent.TimeUnit;
 public final class ProducerMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProducerMain.class);
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>(); // closed last-opened first
+    private final ShutdownSequence shutdown = new ShutdownSequence(); // closes last-opened first
     private final InFlight inFlight = new InFlight();
     private ServiceSettings settings;
     private Javalin http;
 
     public static void main(String[] args) {
         ProducerMain producer = new ProducerMain();
-        try {
-            producer.start(EnvConfig.fromSystem());
-        } catch (ConfigException e) {
-            LOG.error("cannot start: {}", e.getMessage()); // every problem in one message, no stack trace
-            producer.stop();
-            System.exit(2);
-        } catch (SchemaException | ServiceSchemaException e) {
-            // the database's schema is missing or newer than this code: the message says which and how to fix it
-            LOG.error("cannot start: {}", e.getMessage());
-            producer.stop();
-            System.exit(2);
-        } catch (RuntimeException e) {
-            LOG.error("cannot start", e);
-            producer.stop();
-            System.exit(1);
-        }
-        // SIGTERM (docker stop, Kubernetes) and Ctrl-C run the JVM's shutdown hooks
-        Runtime.getRuntime().addShutdownHook(new Thread(producer::stop, "shutdown"));
+        // a start that fails stops again and exits (2: configuration or schema, 1: anything else);
+        // one that succeeds stops at SIGTERM (docker stop, Kubernetes) and Ctrl-C
+        Startup.startOrExit(() -> producer.start(EnvConfig.fromSystem()), producer::stop);
     }
 
     void start(EnvConfig env) {
@@ -102,61 +73,32 @@ public final class ProducerMain {
 
         // 2. tokens: keys from the issuer's discovery document (or JWT_JWKS_URI), refreshed in the background;
         //    fetched on another thread meanwhile, as they do not depend on anything below (start-up time)
-        CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> {
-            JwtVerifierConfig jwtConfig = JwtVerifierConfig.defaults(settings.jwtIssuer(), settings.jwtAudience());
-            return settings.jwtJwksUri()
-                    .map(uri -> JwtVerifier.forJwksUri(jwtConfig, uri))
-                    .orElseGet(() -> JwtVerifier.forIssuer(jwtConfig));
-        });
-        closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
+        CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> BearerAuth.verifierFor(settings));
+        shutdown.closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
 
-        // 3. metrics: the broker connection reports to them
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmGcMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
+        // 3. metrics: the JVM's, and the broker connection reports to them
+        PrometheusMeterRegistry metrics = ServiceMetrics.create();
 
-        // 4. secrets: with VAULT_ADDR, RabbitMQ credentials may come from Vault (a new broker user per lease)
+        // 4. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
+        //    from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> inFlight.draining() ? Health.down("shutting down") : Health.up("serving"));
-        RabbitConfig rabbitConfig = settings.rabbit();
-        DatabaseSettings databaseSettings = settings.database();
-        Optional<LeasedSecret> rabbitLease = Optional.empty();
-        if (settings.vault().isPresent()) {
-            VaultClient vault = closeLater(VaultClient.connect(settings.vault().get()));
-            health.register("vault", vault.healthCheck());
-            // database.username/database.password of the service's KV secret, when there, over DATABASE_*
-            databaseSettings = Database.credentialsFromVault(vault, settings);
-            if (settings.vaultRabbitRole().isPresent()) {
-                LeasedSecret lease = vault.rabbitmqCredentials(settings.vaultRabbitRole().get());
-                // every new or recovering connection logs in with the lease in force at that moment
-                rabbitConfig = RabbitConfig.from(rabbitConfig).credentialsProvider(RotatingCredentialsProvider.of(lease)).build();
-                rabbitLease = Optional.of(lease);
-                LOG.info("RabbitMQ credentials from Vault role {} (lease {})", settings.vaultRabbitRole().get(),
-                        lease.current().leaseId());
-            }
-        }
+        ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
 
         // 5. database: the pool, microkit's outbox and idempotency tables and our own (migrated, or verified with
         //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
-        DatabaseSettings databaseToOpen = databaseSettings; // the lambda needs a final one
-        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseToOpen,
+        DatabaseSettings databaseSettings = secrets.database();
+        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
                 ProducerSettings.SERVICE, "classpath:db/producer", "producer_schema_history"));
-        closeLater(() -> databaseReady.thenAccept(Database::close));
+        shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
 
         // 6. broker: connect, declare what we publish to, open a confirming publisher (fed by the outbox relay in
         //    outbox mode, by the requests themselves in confirm mode)
-        Rabbit rabbit = closeLater(Rabbit.connect(rabbitConfig, MicrometerMessagingMetrics.of(metrics)));
+        Rabbit rabbit = shutdown.closeLater(Rabbit.connect(secrets.rabbit(), MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
-        rabbitLease.ifPresent(lease -> closeLater(lease.onRotation((previous, next) -> {
-            LOG.info("Vault replaced lease {} by {}: moving to a connection with the new RabbitMQ user",
-                    previous.leaseId(), next.leaseId());
-            rabbit.replaceConnections();
-        })));
-        Publisher publisher = closeLater(rabbit.publisher(PublisherConfig.builder()
+        shutdown.closeLater(secrets.replaceConnectionsOnRotation(rabbit));
+        Publisher publisher = shutdown.closeLater(rabbit.publisher(PublisherConfig.builder()
                 .appId(ProducerSettings.SERVICE)
                 .confirmTimeout(Duration.ofSeconds(5))
                 .build()));
@@ -171,12 +113,12 @@ public final class ProducerMain {
         OrderBook orderBook = new OrderBook(dataSource, idempotencyKeys, Outbox.create());
         metrics.gauge("orders.in.store", orderBook, OrderBook::size);
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("housekeeping"));
-        closeLater(housekeeping::shutdownNow);
+        shutdown.closeLater(housekeeping::shutdownNow);
         housekeeping.scheduleWithFixedDelay(() -> purgeExpiredKeys(idempotencyKeys), 1, 60, TimeUnit.MINUTES);
         if (mode == PublishMode.OUTBOX) {
             // 202 at the commit. The broker is no longer needed to accept orders, so its absence only DEGRADES
             // readiness; the relay's health shows the backlog meanwhile.
-            OutboxRelay relay = closeLater(OutboxRelay.start(dataSource, publisher, OutboxRelayConfig.builder()
+            OutboxRelay relay = shutdown.closeLater(OutboxRelay.start(dataSource, publisher, OutboxRelayConfig.builder()
                     .metrics(MicrometerOutboxMetrics.of(metrics))
                     .build()));
             health.register("outbox-relay", relay.health());
@@ -190,16 +132,12 @@ public final class ProducerMain {
         JwtVerifier verifier = Startup.await(verifierReady);
         health.register("jwt-keys", verifier.keyHealth());
 
-        // 9. routes: the JWT check is the before-handler of /orders, in plain sight
+        // 9. routes: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the
+        //    before-handler of /orders, in plain sight
         BearerAuth auth = new BearerAuth(verifier);
         OrdersEndpoint orders = new OrdersEndpoint(mode, publisher, orderBook, metrics, Clock.systemUTC());
-        http = Javalin.create(config -> {
-            config.startup.showJavalinBanner = false;
-            config.startup.showOldJavalinVersionWarning = false;
-            config.jetty.port = settings.httpPort();
+        http = Http.server(settings.httpPort(), health, metrics, config -> {
             config.http.maxRequestSize = OrdersEndpoint.MAX_BODY_BYTES;
-            Http.errorHandling(config);
-            Http.operations(config, health, metrics);
             // counted from the first before-handler to the last after-handler: the shutdown waits for it
             config.routes.before("/orders", inFlight::enter);
             config.routes.before("/orders", auth.requireScope("orders:write"));
@@ -209,8 +147,8 @@ public final class ProducerMain {
         http.start();
         LOG.info("{} ready on port {} in {} ms (publish mode {}, broker {}, database {}, issuer {})",
                 ProducerSettings.SERVICE, http.port(), (System.nanoTime() - started) / 1_000_000,
-                mode.name().toLowerCase(Locale.ROOT), rabbitConfig.describeTarget(),
-                databaseToOpen.describeTarget(), settings.jwtIssuer());
+                mode.name().toLowerCase(Locale.ROOT), secrets.rabbit().describeTarget(),
+                databaseSettings.describeTarget(), settings.jwtIssuer());
     }
 
     /**
@@ -234,14 +172,7 @@ public final class ProducerMain {
         if (http != null) {
             http.stop();
         }
-        while (!toClose.isEmpty()) {
-            AutoCloseable resource = toClose.pop();
-            try {
-                resource.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
-            }
-        }
+        shutdown.closeAll(); // last opened first
         LOG.info("stopped");
     }
 
@@ -276,10 +207,5 @@ public final class ProducerMain {
             thread.setDaemon(true);
             return thread;
         };
-    }
-
-    private <T extends AutoCloseable> T closeLater(T resource) {
-        toClose.push(resource);
-        return resource;
     }
 }

@@ -6,19 +6,17 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.UUID;
 
 /** AppRole: roles, role ids, secret ids, and login. */
-final class AppRoleBackend implements Backend {
+final class AppRoleBackend extends LoginBackend<AppRoleBackend.Role> {
 
-    private static final class Role {
+    static final class Role extends LoginBackend.Role {
         final String name;
         String roleId = UUID.randomUUID().toString();
         boolean bindSecretId = true;
         Duration secretIdTtl = Duration.ZERO;
         long secretIdNumUses;
-        final TokenSettings token = new TokenSettings();
         final Map<String, SecretId> secretIds = new LinkedHashMap<>();
 
         Role(String name) {
@@ -39,32 +37,13 @@ final class AppRoleBackend implements Backend {
         }
     }
 
-    private final EmulatorCore core;
-    private final Map<String, Role> roles = new LinkedHashMap<>();
-
     AppRoleBackend(EmulatorCore core) {
-        this.core = core;
+        super(core);
     }
 
     @Override
-    public boolean unauthenticated(String subPath) {
-        return subPath.equals("login");
-    }
-
-    @Override
-    public Response handle(Request req) {
+    Response handleOther(Request req) {
         String p = req.subPath;
-        if (p.equals("login")) {
-            return login(req);
-        }
-        if ((p.equals("role") || p.equals("role/")) && req.operation == Operation.LIST) {
-            if (roles.isEmpty()) {
-                throw ApiError.notFound();
-            }
-            ObjectNode d = Json.object();
-            d.set("keys", Json.array(new TreeSet<>(roles.keySet())));
-            return Response.data(d);
-        }
         if (!p.startsWith("role/")) {
             throw ApiError.unsupportedPath(p);
         }
@@ -121,47 +100,34 @@ final class AppRoleBackend implements Backend {
         }
     }
 
-    private Response role(Request req, String name) {
-        switch (req.operation) {
-            case CREATE, UPDATE -> {
-                Role r = roles.computeIfAbsent(name, Role::new);
-                if (req.data.has("role_id")) {
-                    r.roleId = Json.text(req.data, "role_id");
-                }
-                r.bindSecretId = Json.bool(req.data, "bind_secret_id", r.bindSecretId);
-                if (req.data.has("secret_id_ttl")) {
-                    r.secretIdTtl = Durations.field(req.data, "secret_id_ttl", Duration.ZERO);
-                }
-                r.secretIdNumUses = Json.number(req.data, "secret_id_num_uses", r.secretIdNumUses);
-                r.token.update(req.data);
-                return Response.noContent();
-            }
-            case READ -> {
-                Role r = roles.get(name);
-                if (r == null) {
-                    throw ApiError.notFound();
-                }
-                ObjectNode d = Json.object();
-                d.put("bind_secret_id", r.bindSecretId);
-                d.put("local_secret_ids", false);
-                d.putNull("secret_id_bound_cidrs");
-                d.put("secret_id_num_uses", r.secretIdNumUses);
-                d.put("secret_id_ttl", r.secretIdTtl.getSeconds());
-                r.token.describe(d);
-                return Response.data(d);
-            }
-            case DELETE -> {
-                roles.remove(name);
-                return Response.noContent();
-            }
-            default -> throw ApiError.unsupportedOperation();
-        }
+    @Override
+    Role newRole(String name) {
+        return new Role(name);
     }
 
-    private Response login(Request req) {
-        if (!req.operation.isWrite()) {
-            throw ApiError.unsupportedOperation();
+    @Override
+    void writeRole(String name, Role r, ObjectNode data) {
+        if (data.has("role_id")) {
+            r.roleId = Json.text(data, "role_id");
         }
+        r.bindSecretId = Json.bool(data, "bind_secret_id", r.bindSecretId);
+        if (data.has("secret_id_ttl")) {
+            r.secretIdTtl = Durations.field(data, "secret_id_ttl", Duration.ZERO);
+        }
+        r.secretIdNumUses = Json.number(data, "secret_id_num_uses", r.secretIdNumUses);
+    }
+
+    @Override
+    void describeRole(Role r, ObjectNode d) {
+        d.put("bind_secret_id", r.bindSecretId);
+        d.put("local_secret_ids", false);
+        d.putNull("secret_id_bound_cidrs");
+        d.put("secret_id_num_uses", r.secretIdNumUses);
+        d.put("secret_id_ttl", r.secretIdTtl.getSeconds());
+    }
+
+    @Override
+    Response login(Request req) {
         String roleId = Json.text(req.data, "role_id");
         if (roleId.isEmpty()) {
             throw ApiError.badRequest("missing role_id");
@@ -186,7 +152,6 @@ final class AppRoleBackend implements Backend {
             }
         }
         Map<String, String> meta = Map.of("role_name", role.name);
-        Token t = role.token.issue(core, meta, "approle", "auth/" + req.mount.path + "login");
-        return Response.auth(t.authBlock(core.clock.now()));
+        return issue(role, req, meta, "approle", core.clock.now());
     }
 }

@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,52 +37,30 @@ import java.util.regex.Pattern;
  * the service-account JWT's signature itself, against {@code pem_keys} (Vault's own parameter) or a
  * JWKS given inline ({@code jwks}) or by URL ({@code jwks_url}) — the last two are emulator extensions.
  */
-final class KubernetesBackend implements Backend {
+final class KubernetesBackend extends LoginBackend<KubernetesBackend.Role> {
 
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
-    private static final class Role {
+    static final class Role extends LoginBackend.Role {
         List<String> names = List.of();
         List<String> namespaces = List.of();
         String audience = "";
-        final TokenSettings token = new TokenSettings();
     }
 
-    private final EmulatorCore core;
-    private final Map<String, Role> roles = new LinkedHashMap<>();
     private ObjectNode config;
     private List<PublicKey> pemKeys = List.of();
     private Optional<JWKSet> jwks = Optional.empty();
 
     KubernetesBackend(EmulatorCore core) {
-        this.core = core;
+        super(core);
     }
 
     @Override
-    public boolean unauthenticated(String subPath) {
-        return subPath.equals("login");
-    }
-
-    @Override
-    public Response handle(Request req) {
+    Response handleOther(Request req) {
         String p = req.subPath;
-        if (p.equals("login")) {
-            if (!req.operation.isWrite()) {
-                throw ApiError.unsupportedOperation();
-            }
-            return login(req);
-        }
         if (p.equals("config")) {
             return config(req);
-        }
-        if ((p.equals("role") || p.equals("role/")) && req.operation == Operation.LIST) {
-            if (roles.isEmpty()) {
-                throw ApiError.notFound();
-            }
-            ObjectNode d = Json.object();
-            d.set("keys", Json.array(new TreeSet<>(roles.keySet())));
-            return Response.data(d);
         }
         if (p.startsWith("role/")) {
             return role(req, p.substring(5));
@@ -165,49 +142,39 @@ final class KubernetesBackend implements Backend {
         }
     }
 
-    private Response role(Request req, String name) {
-        switch (req.operation) {
-            case CREATE, UPDATE -> {
-                Role r = roles.computeIfAbsent(name, n -> new Role());
-                if (req.data.has("bound_service_account_names")) {
-                    r.names = Json.strings(req.data, "bound_service_account_names");
-                }
-                if (req.data.has("bound_service_account_namespaces")) {
-                    r.namespaces = Json.strings(req.data, "bound_service_account_namespaces");
-                }
-                if (r.names.isEmpty() || r.namespaces.isEmpty()) {
-                    roles.remove(name);
-                    throw ApiError.badRequest(r.names.isEmpty() ? "\"bound_service_account_names\" can not be empty"
-                            : "\"bound_service_account_namespaces\" can not be empty");
-                }
-                if (req.data.has("audience")) {
-                    r.audience = Json.text(req.data, "audience");
-                }
-                r.token.update(req.data);
-                return Response.noContent();
-            }
-            case READ -> {
-                Role r = roles.get(name);
-                if (r == null) {
-                    throw ApiError.notFound();
-                }
-                ObjectNode d = Json.object();
-                d.put("alias_name_source", "serviceaccount_uid");
-                d.put("audience", r.audience);
-                d.set("bound_service_account_names", Json.array(r.names));
-                d.set("bound_service_account_namespaces", Json.array(r.namespaces));
-                r.token.describe(d);
-                return Response.data(d);
-            }
-            case DELETE -> {
-                roles.remove(name);
-                return Response.noContent();
-            }
-            default -> throw ApiError.unsupportedOperation();
+    @Override
+    Role newRole(String name) {
+        return new Role();
+    }
+
+    @Override
+    void writeRole(String name, Role r, ObjectNode data) {
+        if (data.has("bound_service_account_names")) {
+            r.names = Json.strings(data, "bound_service_account_names");
+        }
+        if (data.has("bound_service_account_namespaces")) {
+            r.namespaces = Json.strings(data, "bound_service_account_namespaces");
+        }
+        if (r.names.isEmpty() || r.namespaces.isEmpty()) {
+            roles.remove(name);
+            throw ApiError.badRequest(r.names.isEmpty() ? "\"bound_service_account_names\" can not be empty"
+                    : "\"bound_service_account_namespaces\" can not be empty");
+        }
+        if (data.has("audience")) {
+            r.audience = Json.text(data, "audience");
         }
     }
 
-    private Response login(Request req) {
+    @Override
+    void describeRole(Role r, ObjectNode d) {
+        d.put("alias_name_source", "serviceaccount_uid");
+        d.put("audience", r.audience);
+        d.set("bound_service_account_names", Json.array(r.names));
+        d.set("bound_service_account_namespaces", Json.array(r.namespaces));
+    }
+
+    @Override
+    Response login(Request req) {
         String roleName = Json.text(req.data, "role");
         if (roleName.isEmpty()) {
             throw ApiError.badRequest("missing role");
@@ -268,9 +235,7 @@ final class KubernetesBackend implements Backend {
         meta.put("service_account_namespace", sa.namespace);
         meta.put("service_account_secret_name", sa.secretName);
         meta.put("service_account_uid", sa.uid);
-        Token t = role.token.issue(core, meta, req.mount.path.replace("/", "") + "-" + sa.namespace + "-" + sa.name,
-                "auth/" + req.mount.path + "login");
-        return Response.auth(t.authBlock(now));
+        return issue(role, req, meta, req.mount.path.replace("/", "") + "-" + sa.namespace + "-" + sa.name, now);
     }
 
     private boolean verified(SignedJWT jwt) {
