@@ -1,7 +1,6 @@
 package io.github.microkit.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
 import com.zaxxer.hikari.HikariConfig;
@@ -25,7 +24,6 @@ import io.github.microkit.outbox.Outbox;
 import io.github.microkit.outbox.OutboxConfig;
 import io.github.microkit.outbox.OutboxRelay;
 import io.github.microkit.outbox.OutboxRelayConfig;
-import io.github.microkit.trace.TraceContext;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -40,11 +38,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +114,7 @@ public final class DurableRunner {
     private final String dbPassword = orDefault(System.getenv("DATABASE_PASSWORD"), "postgres");
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final TraceContext trace = TraceContext.newRoot();
+    private final RawMessages raw = new RawMessages();
     private final String id = UUID.randomUUID().toString().substring(0, 8);
     private final String dbName = "microkit_bench_" + id;
     private final String exchange = "bench-durable-" + id;
@@ -138,7 +133,6 @@ public final class DurableRunner {
     private final boolean notifyOnAppend = "true".equalsIgnoreCase(System.getenv("OUTBOX_NOTIFY"));
     private final Outbox outbox = Outbox.create(OutboxConfig.builder().notifyOnAppend(notifyOnAppend).build());
     private final AtomicLong consumed = new AtomicLong();
-    private final AtomicLong rawSeq = new AtomicLong();
     private volatile Object sink;
     private String pgbench;
     private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
@@ -435,34 +429,11 @@ public final class DurableRunner {
         }
     }
 
-    /** Publishes with the raw client (confirmed every 5,000) until the queue holds {@code count} messages. */
+    /** Publishes with the raw client until the queue holds {@code count} messages. */
     private void fill(int count) throws Exception {
-        try (Channel ch = admin.createChannel()) {
-            ch.confirmSelect();
-            for (int i = 0; i < count; i++) {
-                // each a distinct order: the inbox side stores every one
-                byte[] body = mapper.writeValueAsBytes(new Order(UUID.randomUUID().toString(), "c-42", NOTES));
-                ch.basicPublish(exchange, "consume", false, properties(), body);
-                if (i % 5_000 == 4_999) {
-                    ch.waitForConfirmsOrDie(60_000);
-                }
-            }
-            ch.waitForConfirmsOrDie(60_000);
-        }
-    }
-
-    /** The properties and headers a microkit publisher sends. */
-    private AMQP.BasicProperties properties() {
-        String messageId = UUID.randomUUID().toString();
-        Map<String, Object> headers = new HashMap<>();
-        headers.put("traceparent", trace.newChild().traceparent());
-        headers.put("x-publisher-id", "bench-raw");
-        headers.put("x-publisher-seq", rawSeq.incrementAndGet());
-        headers.put("x-attempt", 1);
-        return new AMQP.BasicProperties.Builder()
-                .messageId(messageId).correlationId(messageId).timestamp(new Date())
-                .contentType("application/json").type("order.placed.v1").deliveryMode(2).appId("bench")
-                .headers(headers).build();
+        // each a distinct order: the inbox side stores every one
+        raw.fill(admin, exchange, "consume", count,
+                () -> mapper.writeValueAsBytes(new Order(UUID.randomUUID().toString(), "c-42", NOTES)));
     }
 
     private void purge(QueueSpec queue) throws Exception {
