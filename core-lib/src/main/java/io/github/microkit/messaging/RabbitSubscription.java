@@ -315,7 +315,12 @@ final class RabbitSubscription<T> implements Subscription {
                 LOG.info("a batch of {} messages from '{}' failed ({}); handling each of them alone", unit.size(),
                         queue, e.getClass().getSimpleName());
                 for (Delivery d : unit) {
-                    handleGuarded(List.of(d));
+                    if (d.stale()) { // the channel went while the batch ran: the broker delivers them again
+                        release(d);
+                        d.done = true;
+                    } else {
+                        handleGuarded(List.of(d));
+                    }
                 }
             }
             return;
