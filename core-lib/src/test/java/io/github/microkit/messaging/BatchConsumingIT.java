@@ -283,6 +283,28 @@ class BatchConsumingIT {
     }
 
     @Test
+    void replacingTheConnectionHandsTheWaitingBatchOverOnItsOldChannelAndConsumesOnTheNewOne() {
+        QueueSpec spec = declare(QueueSpec.quorum(queueName));
+        Map<String, List<Boolean>> redeliveredById = new ConcurrentHashMap<>();
+        Subscription sub = rabbit.subscribeBatches(SubscriptionConfig.forQueue(spec, OrderPlaced.class)
+                .batchSize(100).batchWait(SubscriptionConfig.MAX_BATCH_WAIT).build(),
+                batch -> batch.forEach(m -> redeliveredById.computeIfAbsent(m.payload().orderId(),
+                        k -> new CopyOnWriteArrayList<>()).add(m.metadata().redelivered())));
+        publishAll(ids("old-", 10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().inFlight() == 10);
+
+        rabbit.replaceConnections(); // make-before-break: the old consumer is cancelled, its batch goes out first
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 10);
+        publishAll(ids("new-", 5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 15);
+        assertThat(redeliveredById).hasSize(15);
+        assertThat(redeliveredById.values()).as("each handled once and acked on the channel it came on")
+                .allSatisfy(seen -> assertThat(seen).containsExactly(false));
+        assertThat(sub.consuming()).isTrue();
+    }
+
+    @Test
     void aDeduplicatorSkipsDuplicatesInsideABatchAndAcrossBatches() {
         QueueSpec spec = declare(QueueSpec.quorum(queueName));
         Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
