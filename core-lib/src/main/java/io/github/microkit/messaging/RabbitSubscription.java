@@ -297,15 +297,21 @@ final class RabbitSubscription<T> implements Subscription {
      * returns the unsettled deliveries to the queue.
      */
     private void handle(List<Delivery> unit) {
-        List<InboundMessage<T>> messages = new ArrayList<>(unit.size());
-        for (Delivery d : unit) {
-            messages.add(d.message);
+        List<InboundMessage<T>> messages;
+        if (unit.size() == 1) {
+            messages = List.of(unit.get(0).message);
+        } else {
+            List<InboundMessage<T>> list = new ArrayList<>(unit.size());
+            for (Delivery d : unit) {
+                list.add(d.message);
+            }
+            messages = java.util.Collections.unmodifiableList(list);
         }
         long started = System.nanoTime();
         // the trace is the message's only when there is one message; a batch handler reads each from its metadata
         try (CurrentTrace.Scope ignored = unit.size() == 1 ? CurrentTrace.open(messages.get(0).metadata().trace())
                 : null) {
-            handler.handle(java.util.Collections.unmodifiableList(messages));
+            handler.handle(messages);
         } catch (Exception e) {
             metrics.handled(System.nanoTime() - started, false);
             handlerFailures.increment();
