@@ -51,8 +51,11 @@ public final class SubscriptionConfig<T> {
     /** How long a batch waits for more messages unless set. */
     public static final Duration DEFAULT_BATCH_WAIT = Duration.ofMillis(10);
 
-    /** The longest batch wait: beyond it messages wait for nothing but latency. */
-    public static final Duration MAX_BATCH_WAIT = Duration.ofSeconds(1);
+    /**
+     * The longest batch wait. Buffered messages are unacked deliveries: a wait far beyond this only adds latency and
+     * brings them near the broker's consumer timeout.
+     */
+    public static final Duration MAX_BATCH_WAIT = Duration.ofMinutes(1);
 
     private final QueueSpec queue;
     private final Class<T> payloadType;
@@ -310,7 +313,7 @@ public final class SubscriptionConfig<T> {
         }
 
         /**
-         * How long a batch waits for more messages after its first one (default 10 ms, at most 1 s); a batch that
+         * How long a batch waits for more messages after its first one (default 10 ms, at most 1 minute); a batch that
          * has not filled by then goes to the handler as it is. It bounds the latency batching adds.
          */
         public Builder<T> batchWait(Duration batchWait) {

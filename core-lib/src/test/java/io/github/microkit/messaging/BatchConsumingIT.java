@@ -296,9 +296,9 @@ class BatchConsumingIT {
         rabbit.replaceConnections(); // make-before-break: the old consumer is cancelled, its batch goes out first
 
         await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 10);
-        publishAll(ids("new-", 5));
-        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 15);
-        assertThat(redeliveredById).hasSize(15);
+        publishAll(ids("new-", 100)); // a full batch: it goes out without waiting the minute
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 110);
+        assertThat(redeliveredById).hasSize(110);
         assertThat(redeliveredById.values()).as("each handled once and acked on the channel it came on")
                 .allSatisfy(seen -> assertThat(seen).containsExactly(false));
         assertThat(sub.consuming()).isTrue();
