@@ -13,7 +13,8 @@
 # RABBITMQ_URI picks the broker (default: the local one, started or installed as ./test.sh does).
 # durable: DATABASE_URL / DATABASE_USERNAME / DATABASE_PASSWORD pick the PostgreSQL server (default: the local one,
 # started or installed as ./test.sh does); the run creates a database of its own and drops it. CONCURRENCY (8),
-# PREFETCH (250), OUTBOX_ROWS (30000), E2E_ORDERS (30000), E2E_CLIENTS (8): see DurableRunner.
+# PREFETCH (250), INBOX_BATCH (100; 1 = one inbox transaction per message), OUTBOX_ROWS (30000), E2E_ORDERS (30000),
+# E2E_CLIENTS (8): see DurableRunner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

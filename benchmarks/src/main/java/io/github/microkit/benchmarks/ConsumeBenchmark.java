@@ -19,12 +19,8 @@ import io.github.microkit.messaging.RabbitConfig;
 import io.github.microkit.messaging.Subscription;
 import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.messaging.Topology;
-import io.github.microkit.trace.TraceContext;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Date;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -86,7 +82,7 @@ public class ConsumeBenchmark {
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private final ObjectReader reader = mapper.readerFor(Order.class);
-    private final TraceContext trace = TraceContext.newRoot();
+    private final RawMessages raw = new RawMessages();
 
     private String method;
     private String exchange;
@@ -109,7 +105,6 @@ public class ConsumeBenchmark {
     private Channel rawPublishChannel;
     private final ConcurrentNavigableMap<Long, Boolean> rawOutstanding = new ConcurrentSkipListMap<>();
     private final Semaphore rawWindow = new Semaphore(WINDOW);
-    private final AtomicLong rawSeq = new AtomicLong();
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
@@ -227,33 +222,14 @@ public class ConsumeBenchmark {
         }
     }
 
-    /** Publishes without confirms until the queue holds {@code target} messages (then waits for the broker). */
+    /** Publishes until the queue holds {@code target} messages (then waits for the broker). */
     private void fill(long target) throws Exception {
         byte[] body = mapper.writeValueAsBytes(order);
+        long have;
         try (Channel ch = admin.createChannel()) {
-            long have = ch.queueDeclarePassive(spec.name()).getMessageCount();
-            ch.confirmSelect();
-            for (long i = have; i < target; i++) {
-                ch.basicPublish(exchange, "k", false, properties(), body);
-                if (i % 10_000 == 0) {
-                    ch.waitForConfirmsOrDie(60_000);
-                }
-            }
-            ch.waitForConfirmsOrDie(60_000);
+            have = ch.queueDeclarePassive(spec.name()).getMessageCount();
         }
-    }
-
-    private AMQP.BasicProperties properties() {
-        String messageId = UUID.randomUUID().toString();
-        Map<String, Object> headers = new HashMap<>();
-        headers.put("traceparent", trace.newChild().traceparent());
-        headers.put("x-publisher-id", "bench-raw");
-        headers.put("x-publisher-seq", rawSeq.incrementAndGet());
-        headers.put("x-attempt", 1);
-        return new AMQP.BasicProperties.Builder()
-                .messageId(messageId).correlationId(messageId).timestamp(new Date())
-                .contentType("application/json").type("order.placed.v1").deliveryMode(2).appId("bench")
-                .headers(headers).build();
+        raw.fill(admin, exchange, "k", Math.max(0, target - have), () -> body);
     }
 
     private void settle(long seq, boolean multiple) {
@@ -291,7 +267,7 @@ public class ConsumeBenchmark {
         awaitLag();
         published.incrementAndGet();
         byte[] body = mapper.writeValueAsBytes(order);
-        AMQP.BasicProperties props = properties();
+        AMQP.BasicProperties props = raw.properties();
         rawWindow.acquire();
         synchronized (rawPublishChannel) {
             long seq = rawPublishChannel.getNextPublishSeqNo();

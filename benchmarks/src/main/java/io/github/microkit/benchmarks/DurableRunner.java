@@ -1,11 +1,11 @@
 package io.github.microkit.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.github.microkit.messaging.BatchHandler;
 import io.github.microkit.messaging.Deduplicator;
 import io.github.microkit.messaging.ExchangeType;
 import io.github.microkit.messaging.MessageHandler;
@@ -21,11 +21,11 @@ import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.messaging.Topology;
 import io.github.microkit.outbox.DurableSchema;
 import io.github.microkit.outbox.Inbox;
+import io.github.microkit.outbox.InboxHandler;
 import io.github.microkit.outbox.Outbox;
 import io.github.microkit.outbox.OutboxConfig;
 import io.github.microkit.outbox.OutboxRelay;
 import io.github.microkit.outbox.OutboxRelayConfig;
-import io.github.microkit.trace.TraceContext;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -40,16 +40,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,17 +64,19 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li><b>inbox-consume</b>: the same prefilled queue of 1 KB JSON orders drained by two microkit subscriptions with
- *       the same prefetch and concurrency: one wrapped in {@link Inbox#handler} whose handler inserts the order
- *       (inbox row + order row, one transaction, commit, then ack), one with {@code Deduplicator.inMemory()} that
- *       only decodes and acks. Concurrency {@code CONCURRENCY} (default 8, pgbench's client count: PostgreSQL needs
+ *       the same prefetch and concurrency: one {@link Rabbit#subscribeBatches} with {@link Inbox#batchHandler}
+ *       whose handler inserts each order (inbox rows + order rows, one transaction and one commit per batch of up
+ *       to {@code INBOX_BATCH}, then the acks; with {@code INBOX_BATCH=1} a plain subscription with
+ *       {@link Inbox#handler}, one transaction per message), one with {@code Deduplicator.inMemory()} that only
+ *       decodes and acks. Concurrency {@code CONCURRENCY} (default 8, pgbench's client count: PostgreSQL needs
  *       concurrent transactions to share its WAL flushes, and the in-memory side gets the same channels).</li>
  *   <li><b>outbox-relay</b>: {@code OUTBOX_ROWS} rows committed to the outbox in one transaction, drained by a
  *       running {@link OutboxRelay} (default config: batches of 200, confirms, mark sent) until it reports them all
  *       sent; against the plain microkit {@link Publisher} (same {@link PublisherConfig}, window 256) publishing the
  *       same number of messages and awaiting every confirm.</li>
  *   <li><b>end-to-end</b>: {@code E2E_CLIENTS} threads commit {@code E2E_ORDERS} orders (an order row and
- *       {@link Outbox#append}, one transaction each); the relay publishes them and an inbox subscription stores each
- *       order in the consumer's table; the clock stops when the last one is committed there.</li>
+ *       {@link Outbox#append}, one transaction each); the relay publishes them and an inbox subscription (batched as
+ *       in inbox-consume) stores each order in the consumer's table; the clock stops when the last one is committed there.</li>
  *   <li><b>pgbench</b>: {@code pgbench -n -f <one single-row insert> -c 8 -j 2 -T MEASURE_SECONDS} against the same
  *       server, the database's own ceiling for one-insert transactions.</li>
  * </ul>
@@ -86,7 +86,8 @@ import java.util.regex.Pattern;
  * Environment: {@code DATABASE_URL} (a JDBC URL, default {@code jdbc:postgresql://127.0.0.1:5432/postgres}),
  * {@code DATABASE_USERNAME} ({@code postgres}), {@code DATABASE_PASSWORD} ({@code postgres}), {@code RABBITMQ_URI},
  * {@code ROUNDS} (3), {@code WARMUP_SECONDS} (5), {@code MEASURE_SECONDS} (5), {@code CONCURRENCY} (8),
- * {@code PREFETCH} (250), {@code OUTBOX_ROWS} (30000), {@code E2E_ORDERS} (30000), {@code E2E_CLIENTS} (8).
+ * {@code PREFETCH} (250), {@code INBOX_BATCH} (100, at most {@code PREFETCH}; 1 = one transaction per message),
+ * {@code OUTBOX_ROWS} (30000), {@code E2E_ORDERS} (30000), {@code E2E_CLIENTS} (8).
  */
 public final class DurableRunner {
 
@@ -108,6 +109,8 @@ public final class DurableRunner {
     private final int measureSeconds = envInt("MEASURE_SECONDS", 5);
     private final int concurrency = envInt("CONCURRENCY", 8);
     private final int prefetch = envInt("PREFETCH", SubscriptionConfig.DEFAULT_PREFETCH);
+    /** Messages per inbox transaction: 1 runs the single-message Inbox.handler, more Inbox.batchHandler. */
+    private final int inboxBatch = envInt("INBOX_BATCH", SubscriptionConfig.DEFAULT_BATCH_SIZE);
     private final int outboxRows = envInt("OUTBOX_ROWS", 30_000);
     private final int e2eOrders = envInt("E2E_ORDERS", 30_000);
     private final int e2eClients = envInt("E2E_CLIENTS", 8);
@@ -119,7 +122,7 @@ public final class DurableRunner {
     private final String dbPassword = orDefault(System.getenv("DATABASE_PASSWORD"), "postgres");
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final TraceContext trace = TraceContext.newRoot();
+    private final RawMessages raw = new RawMessages();
     private final String id = UUID.randomUUID().toString().substring(0, 8);
     private final String dbName = "microkit_bench_" + id;
     private final String exchange = "bench-durable-" + id;
@@ -138,7 +141,6 @@ public final class DurableRunner {
     private final boolean notifyOnAppend = "true".equalsIgnoreCase(System.getenv("OUTBOX_NOTIFY"));
     private final Outbox outbox = Outbox.create(OutboxConfig.builder().notifyOnAppend(notifyOnAppend).build());
     private final AtomicLong consumed = new AtomicLong();
-    private final AtomicLong rawSeq = new AtomicLong();
     private volatile Object sink;
     private String pgbench;
     private final java.util.concurrent.atomic.AtomicBoolean tornDown = new java.util.concurrent.atomic.AtomicBoolean();
@@ -166,10 +168,10 @@ public final class DurableRunner {
 
     private List<String> run() throws Exception {
         setUp();
-        System.out.printf(Locale.ROOT, "# durable: database %s, concurrency %d, prefetch %d, outbox rows %d,"
-                + " e2e %d orders from %d clients, notify on append %s, %d rounds, warm-up %d s, measure %d s%n", dbName,
-                concurrency, prefetch, outboxRows, e2eOrders, e2eClients, notifyOnAppend, rounds, warmupSeconds,
-                measureSeconds);
+        System.out.printf(Locale.ROOT, "# durable: database %s, concurrency %d, prefetch %d, inbox batch %d, outbox rows"
+                + " %d, e2e %d orders from %d clients, notify on append %s, %d rounds, warm-up %d s, measure %d s%n",
+                dbName, concurrency, prefetch, inboxBatch, outboxRows, e2eOrders, e2eClients, notifyOnAppend, rounds,
+                warmupSeconds, measureSeconds);
 
         // warm-up: every path once, unmeasured, which also sizes the queue fills
         System.out.println("# warm-up");
@@ -234,7 +236,8 @@ public final class DurableRunner {
         List<String> lines = new ArrayList<>();
         if (!inboxRates.isEmpty()) {
             lines.add(ratio("inbox-consume", inboxRates, memoryRates, "inbox", "in-memory",
-                    String.format(Locale.ROOT, "concurrency %d, prefetch %d", concurrency, prefetch)));
+                    String.format(Locale.ROOT, "concurrency %d, prefetch %d, inbox batch %d", concurrency, prefetch,
+                            inboxBatch)));
         }
         if (!relayRates.isEmpty()) {
             lines.add(ratio("outbox-relay", relayRates, publisherRates, "relay", "publisher",
@@ -243,8 +246,8 @@ public final class DurableRunner {
         }
         if (!e2eRates.isEmpty()) {
             lines.add(String.format(Locale.ROOT, "DURABLE end-to-end %.0f   (rounds: %s; %d orders, %d clients,"
-                + " consumer concurrency %d, notify on append %s)", RatioRunner.median(e2eRates), rounded(e2eRates),
-                e2eOrders, e2eClients, concurrency, notifyOnAppend));
+                + " consumer concurrency %d, inbox batch %d, notify on append %s)", RatioRunner.median(e2eRates),
+                rounded(e2eRates), e2eOrders, e2eClients, concurrency, inboxBatch, notifyOnAppend));
         }
         if (pgbenchSkipped != null) {
             lines.add(pgbenchSkipped);
@@ -368,38 +371,35 @@ public final class DurableRunner {
         consumed.set(0);
         SubscriptionConfig.Builder<Order> config = SubscriptionConfig.forQueue(consumeQueue, Order.class)
                 .prefetch(prefetch).concurrency(concurrency);
-        MessageHandler<Order> handler;
-        if (withInbox) {
-            MessageHandler<Order> stored = inbox.handler("bench-order-store", (order, meta, tx) -> {
-                try (PreparedStatement ps = tx.prepareStatement(STORE_ORDER)) {
-                    ps.setString(1, order.orderId());
-                    ps.setString(2, order.customerId());
-                    ps.setString(3, order.notes());
-                    ps.executeUpdate();
-                }
-            });
-            handler = stored;
-        } else {
-            config.deduplicator(Deduplicator.inMemory());
-            handler = (order, meta) -> sink = order;
-        }
         // the clock runs from the skip-th message (the prefetch windows filled, the consumers started) to the
         // stop-th, or for `seconds`; the stop-th leaves more than every prefetch window in the queue, so it never ran dry
         long inFlight = (long) prefetch * concurrency;
         long skip = Math.min(inFlight, fill / 10);
         long stop = fill - inFlight - 1_000;
         AtomicLong startedAt = new AtomicLong();
+        AtomicLong startedCount = new AtomicLong();
         AtomicLong stoppedAt = new AtomicLong();
-        MessageHandler<Order> counting = handler;
-        Subscription subscription = rabbit.subscribe(config.build(), (order, meta) -> {
-            counting.handle(order, meta);
-            long n = consumed.incrementAndGet(); // after the inbox's commit
-            if (n == skip) {
+        AtomicLong stoppedCount = new AtomicLong();
+        IntConsumer counting = n -> {
+            long total = consumed.addAndGet(n); // after the inbox's commit
+            // a batch may step over a mark: take the count at the step
+            if (total - n < skip && total >= skip) {
+                startedCount.set(total);
                 startedAt.set(System.nanoTime());
-            } else if (n == stop) {
+            } else if (total - n < stop && total >= stop) {
+                stoppedCount.set(total);
                 stoppedAt.set(System.nanoTime());
             }
-        });
+        };
+        Subscription subscription;
+        if (withInbox) {
+            subscription = subscribeInbox(config, "bench-order-store", counting);
+        } else {
+            subscription = rabbit.subscribe(config.deduplicator(Deduplicator.inMemory()).build(), (order, meta) -> {
+                sink = order;
+                counting.accept(1);
+            });
+        }
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (startedAt.get() == 0) {
@@ -413,18 +413,19 @@ public final class DurableRunner {
             while (stoppedAt.get() == 0 && System.nanoTime() < end) {
                 Thread.sleep(1);
             }
+            long c0 = startedCount.get();
             long c1;
             long t1;
             boolean drained = stoppedAt.get() != 0;
             if (drained) {
-                c1 = stop;
+                c1 = stoppedCount.get();
                 t1 = stoppedAt.get();
             } else {
                 c1 = consumed.get();
                 t1 = System.nanoTime();
             }
             double secs = (t1 - t0) / 1e9;
-            Measured m = new Measured((c1 - skip) / secs, c1 - skip, secs, drained);
+            Measured m = new Measured((c1 - c0) / secs, c1 - c0, secs, drained);
             System.out.printf(Locale.ROOT, "#   %s inbox-consume %-9s %8.0f msg/s  (%d messages in %.2f s%s)%n",
                     label, withInbox ? "inbox" : "in-memory", m.rate, m.messages, m.seconds,
                     drained ? ", stopped before the queue could run dry" : "");
@@ -435,34 +436,40 @@ public final class DurableRunner {
         }
     }
 
-    /** Publishes with the raw client (confirmed every 5,000) until the queue holds {@code count} messages. */
+    /** Publishes with the raw client until the queue holds {@code count} messages. */
     private void fill(int count) throws Exception {
-        try (Channel ch = admin.createChannel()) {
-            ch.confirmSelect();
-            for (int i = 0; i < count; i++) {
-                // each a distinct order: the inbox side stores every one
-                byte[] body = mapper.writeValueAsBytes(new Order(UUID.randomUUID().toString(), "c-42", NOTES));
-                ch.basicPublish(exchange, "consume", false, properties(), body);
-                if (i % 5_000 == 4_999) {
-                    ch.waitForConfirmsOrDie(60_000);
-                }
-            }
-            ch.waitForConfirmsOrDie(60_000);
-        }
+        // each a distinct order: the inbox side stores every one
+        raw.fill(admin, exchange, "consume", count,
+                () -> mapper.writeValueAsBytes(new Order(UUID.randomUUID().toString(), "c-42", NOTES)));
     }
 
-    /** The properties and headers a microkit publisher sends. */
-    private AMQP.BasicProperties properties() {
-        String messageId = UUID.randomUUID().toString();
-        Map<String, Object> headers = new HashMap<>();
-        headers.put("traceparent", trace.newChild().traceparent());
-        headers.put("x-publisher-id", "bench-raw");
-        headers.put("x-publisher-seq", rawSeq.incrementAndGet());
-        headers.put("x-attempt", 1);
-        return new AMQP.BasicProperties.Builder()
-                .messageId(messageId).correlationId(messageId).timestamp(new Date())
-                .contentType("application/json").type("order.placed.v1").deliveryMode(2).appId("bench")
-                .headers(headers).build();
+    /**
+     * An inbox subscription storing each order: batches of {@code INBOX_BATCH} in one transaction each through
+     * {@link Inbox#batchHandler}, or with 1 one transaction per message through {@link Inbox#handler}; {@code stored}
+     * gets the number of messages after each commit.
+     */
+    private Subscription subscribeInbox(SubscriptionConfig.Builder<Order> config, String consumer,
+            IntConsumer stored) {
+        InboxHandler<Order> store = (order, meta, tx) -> {
+            try (PreparedStatement ps = tx.prepareStatement(STORE_ORDER)) {
+                ps.setString(1, order.orderId());
+                ps.setString(2, order.customerId());
+                ps.setString(3, order.notes());
+                ps.executeUpdate();
+            }
+        };
+        if (inboxBatch == 1) {
+            MessageHandler<Order> handler = inbox.handler(consumer, store);
+            return rabbit.subscribe(config.build(), (order, meta) -> {
+                handler.handle(order, meta);
+                stored.accept(1);
+            });
+        }
+        BatchHandler<Order> handler = inbox.batchHandler(consumer, store);
+        return rabbit.subscribeBatches(config.batchSize(inboxBatch).build(), batch -> {
+            handler.handle(batch);
+            stored.accept(batch.size());
+        });
     }
 
     private void purge(QueueSpec queue) throws Exception {
@@ -529,19 +536,8 @@ public final class DurableRunner {
         purge(e2eQueue);
         String prefix = "e2e-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         AtomicLong stored = new AtomicLong();
-        MessageHandler<Order> store = inbox.handler("order-store", (order, meta, tx) -> {
-            try (PreparedStatement ps = tx.prepareStatement(STORE_ORDER)) {
-                ps.setString(1, order.orderId());
-                ps.setString(2, order.customerId());
-                ps.setString(3, order.notes());
-                ps.executeUpdate();
-            }
-        });
-        Subscription subscription = rabbit.subscribe(SubscriptionConfig.forQueue(e2eQueue, Order.class)
-                .prefetch(prefetch).concurrency(concurrency).build(), (order, meta) -> {
-                    store.handle(order, meta);
-                    stored.incrementAndGet(); // after the inbox's commit
-                });
+        Subscription subscription = subscribeInbox(SubscriptionConfig.forQueue(e2eQueue, Order.class)
+                .prefetch(prefetch).concurrency(concurrency), "order-store", stored::addAndGet);
         try {
             AtomicInteger next = new AtomicInteger();
             AtomicLong appendedAt = new AtomicLong();

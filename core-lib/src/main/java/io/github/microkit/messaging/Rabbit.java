@@ -251,6 +251,31 @@ public final class Rabbit implements AutoCloseable {
     public <T> Subscription subscribe(SubscriptionConfig<T> subscriptionConfig, MessageHandler<T> handler) {
         Objects.requireNonNull(subscriptionConfig, "subscriptionConfig");
         Objects.requireNonNull(handler, "handler");
+        return start(subscriptionConfig, RabbitSubscription.oneAtATime(handler), false);
+    }
+
+    /**
+     * Like {@link #subscribe}, but hands {@code handler} up to {@link SubscriptionConfig#batchSize()} messages of a
+     * channel at once: a batch goes to the handler when it is full or {@link SubscriptionConfig#batchWait()} after its
+     * first message. It is acked after the handler returns; when the handler throws, each of its messages runs again
+     * alone, so a poison message is retried or dead-lettered without the others (see {@link BatchHandler}). Same
+     * lifecycle, health, metrics, recovery and drain as {@code subscribe}; a drain hands over what is buffered at once.
+     *
+     * <pre>{@code
+     * rabbit.subscribeBatches(SubscriptionConfig.forQueue(ordersPlaced, OrderPlaced.class).batchSize(100).build(),
+     *         inbox.batchHandler("order-store", (order, meta, tx) -> orders.insert(tx, order)));
+     * }</pre>
+     *
+     * @throws MessagingException when the queue or a companion is missing, or consuming fails
+     */
+    public <T> Subscription subscribeBatches(SubscriptionConfig<T> subscriptionConfig, BatchHandler<T> handler) {
+        Objects.requireNonNull(subscriptionConfig, "subscriptionConfig");
+        Objects.requireNonNull(handler, "handler");
+        return start(subscriptionConfig, handler, true);
+    }
+
+    private <T> Subscription start(SubscriptionConfig<T> subscriptionConfig, BatchHandler<T> handler,
+            boolean batching) {
         ensureOpen();
         ConsumeSide side = consumeSide();
         checkCompanions(side.connection, subscriptionConfig.queue());
@@ -258,9 +283,9 @@ public final class Rabbit implements AutoCloseable {
         RabbitSubscription<?>[] self = new RabbitSubscription<?>[1];
         AtomicReference<Runnable> removeGauges = new AtomicReference<>(() -> { });
         synchronized (consumeLock) { // a concurrent replaceConnections moves this subscription too, or none of it
-            RabbitSubscription<T> subscription = new RabbitSubscription<>(subscriptionConfig, handler, side.connection,
-                    side.forwarder, PublisherConfig.defaults().confirmTimeout(), metrics.consumer(queue), side.scheduler,
-                    () -> {
+            RabbitSubscription<T> subscription = new RabbitSubscription<>(subscriptionConfig, handler, batching,
+                    side.connection, side.forwarder, PublisherConfig.defaults().confirmTimeout(),
+                    metrics.consumer(queue), side.scheduler, side.handlers, () -> {
                         subscriptions.remove(self[0]);
                         removeGauges.get().run();
                     });

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * A subscription: {@code concurrency} channels, each with one consumer whose handler runs on the client's
  * dispatch thread for that channel, so a channel processes its messages one at a time and in order, and the ack
  * goes out on the thread that processed the message.
+ *
+ * <p>With batching ({@link Rabbit#subscribeBatches}) each channel's consumer collects admitted messages (decoded,
+ * not duplicates) in a buffer, under the consumer's lock, and hands them to the handler together when the buffer is
+ * full (on the dispatch thread), when the batch wait has passed (on the handlers' pool), or when the subscription
+ * drains or the consumer is cancelled. Whoever flushes holds the lock, so one channel never runs two batches at
+ * once and its deliveries wait meanwhile. Without batching every message is a batch of one, handled on arrival:
+ * both modes share admission, handling, fallback and settlement.
  */
 final class RabbitSubscription<T> implements Subscription {
 
@@ -52,12 +60,14 @@ final class RabbitSubscription<T> implements Subscription {
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
     private final SubscriptionConfig<T> config;
-    private final MessageHandler<T> handler;
+    private final BatchHandler<T> handler;
+    private final boolean batching;
     private volatile Connection connection; // replaced by moveTo: new consumers open their channels here
     private final ConfirmingPublisher forwarder;
     private final Duration forwardTimeout;
     private final MessagingMetrics.ConsumerMetrics metrics;
     private final ScheduledExecutorService scheduler;
+    private final Executor flusher; // runs the flushes the batch wait and the drain start, never on the scheduler
     private final Runnable onClose;
     private final String queue;
     private final QueueSpec spec;
@@ -86,16 +96,22 @@ final class RabbitSubscription<T> implements Subscription {
     private volatile Instant lastInterruptionStart;
     private volatile Instant lastInterruptionEnd;
 
-    RabbitSubscription(SubscriptionConfig<T> config, MessageHandler<T> handler, Connection connection,
+    /**
+     * @param handler  gets one message per call unless {@code batching}; see {@link #oneAtATime(MessageHandler)}
+     * @param batching collect up to {@link SubscriptionConfig#batchSize()} messages per call
+     */
+    RabbitSubscription(SubscriptionConfig<T> config, BatchHandler<T> handler, boolean batching, Connection connection,
             ConfirmingPublisher forwarder, Duration forwardTimeout, MessagingMetrics.ConsumerMetrics metrics,
-            ScheduledExecutorService scheduler, Runnable onClose) {
+            ScheduledExecutorService scheduler, Executor flusher, Runnable onClose) {
         this.config = config;
         this.handler = handler;
+        this.batching = batching;
         this.connection = connection;
         this.forwarder = forwarder;
         this.forwardTimeout = forwardTimeout;
         this.metrics = metrics;
         this.scheduler = scheduler;
+        this.flusher = flusher;
         this.onClose = onClose;
         this.spec = config.queue();
         this.queue = spec.name();
@@ -108,6 +124,14 @@ final class RabbitSubscription<T> implements Subscription {
         }
     }
 
+    /** A message handler as a handler of batches of one: the single-message path is the batch path with size 1. */
+    static <T> BatchHandler<T> oneAtATime(MessageHandler<T> handler) {
+        return messages -> {
+            InboundMessage<T> message = messages.get(0);
+            handler.handle(message.payload(), message.metadata());
+        };
+    }
+
     /** Opens every consumer channel; throws when one cannot consume (the queue is missing ...). */
     void start() {
         for (Slot slot : slots) {
@@ -118,8 +142,14 @@ final class RabbitSubscription<T> implements Subscription {
                         + MessagingException.describe(TopologyDeclarer.rootOf(e)), e);
             }
         }
-        LOG.info("consuming queue '{}' with {} channel(s), prefetch {}, {} attempt(s)", queue, slots.length,
-                config.prefetch(), config.maxAttempts());
+        if (batching) {
+            LOG.info("consuming queue '{}' with {} channel(s), prefetch {}, {} attempt(s), batches of up to {} within {}",
+                    queue, slots.length, config.prefetch(), config.maxAttempts(), config.batchSize(),
+                    config.batchWait());
+        } else {
+            LOG.info("consuming queue '{}' with {} channel(s), prefetch {}, {} attempt(s)", queue, slots.length,
+                    config.prefetch(), config.maxAttempts());
+        }
     }
 
     private void subscribe(Slot slot) throws IOException {
@@ -142,35 +172,53 @@ final class RabbitSubscription<T> implements Subscription {
 
     // ---------------------------------------------------------------- delivery
 
-    private void deliver(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+    private void deliver(SlotConsumer consumer, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
         inFlight.incrementAndGet();
+        Delivery d = new Delivery(consumer, envelope, properties, body);
         try {
-            if (draining) {
-                // not started: stays unacked, and closing the channel returns it to the queue
-                return;
+            if (batching) {
+                consumer.offer(d);
+            } else if (!draining && admit(d)) { // draining: not started, stays unacked and goes back to the queue
+                handle(List.of(d));
             }
-            process(channel, envelope, properties, body);
         } catch (RuntimeException | Error e) {
             // a bug of ours or an Error from the handler: never ack what was not processed
             LOG.error("processing message {} from '{}' failed unexpectedly; returning it to the queue",
                     properties.getMessageId(), queue, e);
-            requeue(channel, envelope.getDeliveryTag());
+            if (!d.buffered && !d.done) {
+                requeue(d);
+            }
         } finally {
-            if (inFlight.decrementAndGet() == 0 && draining) {
-                synchronized (drainMonitor) {
-                    drainMonitor.notifyAll();
-                }
+            if (!d.buffered) {
+                finished(1); // a buffered delivery is finished by the flush that settles or drops it
             }
         }
     }
 
-    private void process(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-        long tag = envelope.getDeliveryTag();
+    private void finished(int deliveries) {
+        if (inFlight.addAndGet(-deliveries) == 0 && draining) {
+            synchronized (drainMonitor) {
+                drainMonitor.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * What every delivery goes through before its handler: counted, fed to the loss detector, its type checked, its
+     * body decoded, its id claimed. False when it was settled here (dead-lettered, a duplicate acked or returned) or
+     * arrived on a channel that is gone (it comes back by redelivery).
+     */
+    private boolean admit(Delivery d) {
+        if (d.stale()) {
+            LOG.debug("message {} from '{}' arrived on a channel that is gone; it comes back by redelivery",
+                    d.messageId(), queue);
+            d.done = true;
+            return false;
+        }
         consumed.increment();
         metrics.consumed();
-        Map<String, Object> headers = properties.getHeaders();
-        int attempt = attemptOf(headers);
-        if (attempt == 1 && headers != null) {
+        Map<String, Object> headers = d.properties.getHeaders();
+        if (d.attempt == 1 && headers != null) {
             // delayed retries are our own copies: only first attempts say something about the publisher's sequence
             Object publisher = headers.get(MessageHeaders.PUBLISHER_ID);
             Object seq = headers.get(MessageHeaders.PUBLISHER_SEQ);
@@ -178,81 +226,58 @@ final class RabbitSubscription<T> implements Subscription {
                 loss.record(publisher.toString(), ((Number) seq).longValue());
             }
         }
-        String type = properties.getType();
+        String type = d.properties.getType();
         if (!config.accepts(type)) {
-            deadLetter(channel, envelope, properties, body, attempt, NonRetryableException.class.getName(),
+            deadLetter(d, NonRetryableException.class.getName(),
                     "message type " + (type == null ? "(none)" : "'" + truncate(type, 64) + "'")
                             + " is not one this subscription accepts " + config.acceptedTypes());
-            return;
+            return false;
         }
         T payload;
         try {
-            payload = decode(body);
+            payload = decode(d.body);
         } catch (IOException e) {
-            deadLetter(channel, envelope, properties, body, attempt, e.getClass().getName(), describeDecodeFailure(e));
-            return;
+            deadLetter(d, e.getClass().getName(), describeDecodeFailure(e));
+            return false;
         }
-        String messageId = properties.getMessageId();
-        boolean claimed = false;
+        String messageId = d.messageId();
         if (dedup != null && messageId != null) {
-            Deduplicator.Claim claim = claim(messageId);
+            Deduplicator.Claim claim = claim(d);
             if (claim == Deduplicator.Claim.DONE) {
                 duplicates.increment();
                 metrics.duplicateSkipped();
                 LOG.debug("message {} from '{}' was processed before; acking the duplicate", messageId, queue);
-                ack(channel, tag);
-                return;
+                ack(d);
+                return false;
             }
             if (claim == Deduplicator.Claim.IN_PROGRESS) {
                 LOG.info("message {} from '{}' is still being processed by another handler after {}; returning"
                         + " the duplicate to the queue", messageId, queue, config.duplicateWait());
-                requeue(channel, tag);
-                return;
+                requeue(d);
+                return false;
             }
-            claimed = true;
+            d.claimed = true;
         }
         TraceContext trace = traceOf(headers);
-        MessageMetadata metadata = new MessageMetadata(queue, envelope, properties, trace, attempt);
-        long started = System.nanoTime();
-        try (CurrentTrace.Scope ignored = CurrentTrace.open(trace)) {
-            handler.handle(payload, metadata);
-        } catch (Exception e) {
-            metrics.handled(System.nanoTime() - started, false);
-            handlerFailures.increment();
-            if (claimed) {
-                dedup.release(messageId);
-            }
-            if (e instanceof NonRetryableException) {
-                deadLetter(channel, envelope, properties, body, attempt, e.getClass().getName(), safeMessage(e));
-            } else {
-                retryOrDeadLetter(channel, envelope, properties, body, attempt, e);
-            }
-            return;
-        } catch (Error e) {
-            if (claimed) {
-                dedup.release(messageId);
-            }
-            throw e;
-        }
-        metrics.handled(System.nanoTime() - started, true);
-        if (claimed) {
-            try {
-                dedup.complete(messageId);
-            } catch (RuntimeException e) {
-                // not recorded as done: acking would let a duplicate through, so let the broker deliver it again
-                LOG.warn("could not record message {} from '{}' as processed ({}); returning it to the queue",
-                        messageId, queue, MessagingException.describe(e));
-                requeue(channel, tag);
-                return;
-            }
-        }
-        ack(channel, tag);
+        d.message = new InboundMessage<>(payload, new MessageMetadata(queue, d.envelope, d.properties, trace,
+                d.attempt));
+        return true;
     }
 
-    private Deduplicator.Claim claim(String messageId) {
+    private Deduplicator.Claim claim(Delivery d) {
+        String messageId = d.messageId();
         Deduplicator.Claim claim = dedup.claim(messageId);
         if (claim != Deduplicator.Claim.IN_PROGRESS) {
             return claim;
+        }
+        if (batching) {
+            // the claim may be our own channel's, on a message waiting in its batch: that batch cannot flush while
+            // this delivery waits for it, so flush it first (we hold its lock)
+            d.consumer.flush();
+            claim = dedup.claim(messageId);
+            if (claim != Deduplicator.Claim.IN_PROGRESS) {
+                return claim;
+            }
         }
         try {
             if (dedup.awaitSettled(messageId, config.duplicateWait())) {
@@ -262,6 +287,124 @@ final class RabbitSubscription<T> implements Subscription {
             Thread.currentThread().interrupt();
         }
         return Deduplicator.Claim.IN_PROGRESS;
+    }
+
+    /**
+     * Runs the handler for admitted deliveries of one channel (a batch, or a single message) and settles each: acked
+     * after it returned; after it threw, a single message is retried or dead-lettered, and a batch falls back to
+     * running each message alone, so that one poison message does not take the others with it. Never throws for a
+     * handler's exception; an {@code Error} (or a bug of ours) releases the claims and goes to the caller, which
+     * returns the unsettled deliveries to the queue.
+     */
+    private void handle(List<Delivery> unit) {
+        List<InboundMessage<T>> messages;
+        if (unit.size() == 1) {
+            messages = List.of(unit.get(0).message);
+        } else {
+            List<InboundMessage<T>> list = new ArrayList<>(unit.size());
+            for (Delivery d : unit) {
+                list.add(d.message);
+            }
+            messages = java.util.Collections.unmodifiableList(list);
+        }
+        long started = System.nanoTime();
+        // the trace is the message's only when there is one message; a batch handler reads each from its metadata
+        try (CurrentTrace.Scope ignored = unit.size() == 1 ? CurrentTrace.open(messages.get(0).metadata().trace())
+                : null) {
+            handler.handle(messages);
+        } catch (Exception e) {
+            metrics.handled(System.nanoTime() - started, false);
+            handlerFailures.increment();
+            if (unit.size() == 1) {
+                failed(unit.get(0), e);
+            } else {
+                LOG.info("a batch of {} messages from '{}' failed ({}); handling each of them alone", unit.size(),
+                        queue, e.getClass().getSimpleName());
+                for (Delivery d : unit) {
+                    if (d.stale()) { // the channel went while the batch ran: the broker delivers them again
+                        release(d);
+                        d.done = true;
+                    } else {
+                        handleGuarded(List.of(d));
+                    }
+                }
+            }
+            return;
+        } catch (Error e) {
+            for (Delivery d : unit) {
+                release(d);
+            }
+            throw e;
+        }
+        metrics.handled(System.nanoTime() - started, true);
+        succeeded(unit);
+    }
+
+    /** {@link #handle} for a unit whose caller would not return its deliveries to the queue on an Error. */
+    private void handleGuarded(List<Delivery> unit) {
+        try {
+            handle(unit);
+        } catch (RuntimeException | Error e) {
+            LOG.error("processing {} message(s) from '{}' failed unexpectedly; returning them to the queue",
+                    unit.size(), queue, e);
+            for (Delivery d : unit) {
+                if (!d.done) {
+                    requeue(d);
+                }
+            }
+        }
+    }
+
+    private void failed(Delivery d, Exception e) {
+        release(d);
+        if (d.stale()) {
+            // its channel is gone and the broker delivers it again: a retry copy now would run it twice
+            LOG.debug("message {} from '{}' failed after its channel closed; it comes back by redelivery",
+                    d.messageId(), queue);
+            d.done = true;
+            return;
+        }
+        if (e instanceof NonRetryableException) {
+            deadLetter(d, e.getClass().getName(), safeMessage(e));
+        } else {
+            retryOrDeadLetter(d, e);
+        }
+    }
+
+    /** Records the handled messages as done with the deduplicator, then acks them. */
+    private void succeeded(List<Delivery> unit) {
+        boolean allRecorded = true;
+        for (Delivery d : unit) {
+            if (!d.claimed) {
+                continue;
+            }
+            try {
+                dedup.complete(d.messageId());
+            } catch (RuntimeException e) {
+                // not recorded as done: acking would let a duplicate through, so let the broker deliver it again
+                LOG.warn("could not record message {} from '{}' as processed ({}); returning it to the queue",
+                        d.messageId(), queue, MessagingException.describe(e));
+                requeue(d);
+                allRecorded = false;
+            }
+        }
+        if (unit.size() > 1 && allRecorded && unit.get(0).consumer.mayAckThrough()) {
+            ackThrough(unit);
+            return;
+        }
+        for (Delivery d : unit) {
+            if (!d.done) {
+                ack(d);
+            }
+        }
+    }
+
+    /** Gives up a delivery's claim: its handler did not complete, and a later delivery must run it. */
+    private void release(Delivery d) {
+        if (d.claimed) {
+            d.claimed = false;
+            dedup.release(d.messageId());
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -298,47 +441,47 @@ final class RabbitSubscription<T> implements Subscription {
         return "body could not be decoded as " + target + " (" + e.getClass().getSimpleName() + ")";
     }
 
-    private void retryOrDeadLetter(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body,
-            int attempt, Exception failure) {
+    private void retryOrDeadLetter(Delivery d, Exception failure) {
+        int attempt = d.attempt;
         if (attempt >= config.maxAttempts()) {
-            deadLetter(channel, envelope, properties, body, attempt, failure.getClass().getName(), safeMessage(failure));
+            deadLetter(d, failure.getClass().getName(), safeMessage(failure));
             return;
         }
         String delayQueue = spec.retryQueue(attempt);
-        Map<String, Object> headers = copyHeaders(properties);
+        Map<String, Object> headers = copyHeaders(d.properties);
         headers.put(MessageHeaders.ATTEMPT, attempt + 1);
-        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, envelope.getExchange());
-        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, envelope.getRoutingKey());
-        if (move("", delayQueue, properties, headers, body)) {
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, d.envelope.getExchange());
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, d.envelope.getRoutingKey());
+        if (move("", delayQueue, d.properties, headers, d.body)) {
             retried.increment();
             metrics.retried();
-            LOG.info("message {} from '{}' failed on attempt {} of {} ({}); retrying in {}", properties.getMessageId(),
+            LOG.info("message {} from '{}' failed on attempt {} of {} ({}); retrying in {}", d.messageId(),
                     queue, attempt, config.maxAttempts(), failure.getClass().getSimpleName(),
                     spec.retryDelays().get(attempt - 1));
-            ack(channel, envelope.getDeliveryTag());
+            ack(d);
         } else {
-            requeue(channel, envelope.getDeliveryTag());
+            requeue(d);
         }
     }
 
-    private void deadLetter(Channel channel, Envelope envelope, AMQP.BasicProperties properties, byte[] body,
-            int attempt, String exceptionType, String exceptionMessage) {
-        Map<String, Object> headers = copyHeaders(properties);
+    private void deadLetter(Delivery d, String exceptionType, String exceptionMessage) {
+        Map<String, Object> headers = copyHeaders(d.properties);
         headers.put(MessageHeaders.EXCEPTION_TYPE, exceptionType);
         headers.put(MessageHeaders.EXCEPTION_MESSAGE, truncate(exceptionMessage, MAX_EXCEPTION_MESSAGE));
-        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, envelope.getExchange());
-        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, envelope.getRoutingKey());
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_EXCHANGE, d.envelope.getExchange());
+        headers.putIfAbsent(MessageHeaders.ORIGINAL_ROUTING_KEY, d.envelope.getRoutingKey());
         headers.put(MessageHeaders.ORIGINAL_QUEUE, queue);
-        headers.put(MessageHeaders.ATTEMPT, attempt);
+        headers.put(MessageHeaders.ATTEMPT, d.attempt);
         headers.put(MessageHeaders.DEAD_LETTERED_AT, Instant.now().toString());
-        if (move(spec.deadLetterExchange(), queue, properties, headers, body)) {
+        if (move(spec.deadLetterExchange(), queue, d.properties, headers, d.body)) {
             deadLettered.increment();
             metrics.deadLettered();
-            LOG.warn("message {} from '{}' dead-lettered to '{}' on attempt {}: {}: {}", properties.getMessageId(),
-                    queue, spec.deadLetterQueue(), attempt, exceptionType, headers.get(MessageHeaders.EXCEPTION_MESSAGE));
-            ack(channel, envelope.getDeliveryTag());
+            LOG.warn("message {} from '{}' dead-lettered to '{}' on attempt {}: {}: {}", d.messageId(),
+                    queue, spec.deadLetterQueue(), d.attempt, exceptionType,
+                    headers.get(MessageHeaders.EXCEPTION_MESSAGE));
+            ack(d);
         } else {
-            requeue(channel, envelope.getDeliveryTag());
+            requeue(d);
         }
     }
 
@@ -363,9 +506,16 @@ final class RabbitSubscription<T> implements Subscription {
         return false;
     }
 
-    private void ack(Channel channel, long tag) {
+    private void ack(Delivery d) {
+        d.done = true;
+        if (d.stale()) {
+            // never on a channel that is gone (or came back: its tags now name other messages); the broker delivers
+            // the message again, and a deduplicator recognises it
+            LOG.debug("not acking message {} from '{}': its channel is gone", d.messageId(), queue);
+            return;
+        }
         try {
-            channel.basicAck(tag, false);
+            d.consumer.channel.basicAck(d.tag(), false);
             acked.increment();
             metrics.acked();
         } catch (IOException | AlreadyClosedException e) {
@@ -374,9 +524,38 @@ final class RabbitSubscription<T> implements Subscription {
         }
     }
 
-    private void requeue(Channel channel, long tag) {
+    /**
+     * Acks a handled batch with one frame: {@code multiple} up to its last tag. Only when the batch holds every
+     * delivery of its channel still unsettled below that tag (see {@link SlotConsumer#mayAckThrough()}), which
+     * {@link #succeeded} checks first.
+     */
+    private void ackThrough(List<Delivery> batch) {
+        Delivery last = batch.get(batch.size() - 1);
+        for (Delivery d : batch) {
+            d.done = true;
+        }
+        if (last.stale()) { // one delegate channel for the whole batch: stale together
+            LOG.debug("not acking {} messages from '{}': their channel is gone", batch.size(), queue);
+            return;
+        }
         try {
-            channel.basicNack(tag, false, true);
+            last.consumer.channel.basicAck(last.tag(), true);
+            acked.add(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                metrics.acked();
+            }
+        } catch (IOException | AlreadyClosedException e) {
+            LOG.debug("ack on '{}' failed ({}); the messages will be delivered again", queue, e.toString());
+        }
+    }
+
+    private void requeue(Delivery d) {
+        d.done = true;
+        if (d.stale()) {
+            return; // its channel is gone: it is back in the queue already
+        }
+        try {
+            d.consumer.channel.basicNack(d.tag(), false, true);
             requeued.increment();
         } catch (IOException | AlreadyClosedException e) {
             LOG.debug("nack on '{}' failed ({}); the message will be delivered again", queue, e.toString());
@@ -498,7 +677,7 @@ final class RabbitSubscription<T> implements Subscription {
             }
             connection = fresh;
             for (Slot slot : slots) {
-                Consumer previous = slot.consumer;
+                RabbitSubscription<?>.SlotConsumer previous = slot.consumer;
                 String previousTag = slot.tag;
                 try {
                     subscribe(slot);
@@ -509,9 +688,8 @@ final class RabbitSubscription<T> implements Subscription {
                             config.resubscribeBackoff());
                     schedule(() -> resubscribe(slot), config.resubscribeBackoff().toMillis());
                 }
-                if (previous instanceof RabbitSubscription<?>.SlotConsumer) {
-                    RabbitSubscription<?>.SlotConsumer old = (RabbitSubscription<?>.SlotConsumer) previous;
-                    retirements.add(() -> retired.add(old.retire(previousTag)));
+                if (previous != null) {
+                    retirements.add(() -> retired.add(previous.retire(previousTag)));
                 }
             }
         }
@@ -521,8 +699,12 @@ final class RabbitSubscription<T> implements Subscription {
     }
 
     private void schedule(Runnable task, long delayMillis) {
+        schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void schedule(Runnable task, long delay, TimeUnit unit) {
         try {
-            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+            scheduler.schedule(task, delay, unit);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.debug("not scheduling a check of '{}': shutting down", queue);
         }
@@ -668,6 +850,10 @@ final class RabbitSubscription<T> implements Subscription {
                     LOG.debug("cancelling consumer {} of '{}' failed: {}", slot.index, queue, e.toString());
                 }
             }
+            RabbitSubscription<?>.SlotConsumer consumer = slot.consumer;
+            if (batching && consumer != null) {
+                consumer.flushSoon(); // buffered messages count in flight: handle them now, not after the batch wait
+            }
         }
         long end = System.nanoTime() + deadline.toNanos();
         synchronized (drainMonitor) {
@@ -722,7 +908,7 @@ final class RabbitSubscription<T> implements Subscription {
     private static final class Slot {
         final int index;
         volatile Channel channel;
-        volatile Consumer consumer;
+        volatile RabbitSubscription<?>.SlotConsumer consumer;
         volatile String tag;
         volatile boolean consuming;
 
@@ -731,19 +917,183 @@ final class RabbitSubscription<T> implements Subscription {
         }
     }
 
-    /** The consumer of one slot's channel. */
+    /** One delivery from its arrival until it is settled (acked, moved, returned) or found stale. */
+    private final class Delivery {
+        final SlotConsumer consumer;
+        final Envelope envelope;
+        final AMQP.BasicProperties properties;
+        final byte[] body;
+        final int attempt;
+        /** The consumer's channel generation it arrived in: after a loss its tag means nothing to the channel. */
+        final int epoch;
+        InboundMessage<T> message; // set once admitted
+        boolean claimed; // holds the deduplicator's claim on its id
+        boolean buffered; // waits in (or went through) its consumer's batch buffer
+        boolean done; // settled, or nothing more to do with it
+
+        Delivery(SlotConsumer consumer, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            this.consumer = consumer;
+            this.envelope = envelope;
+            this.properties = properties;
+            this.body = body;
+            this.attempt = attemptOf(properties.getHeaders());
+            this.epoch = consumer.epoch.get();
+        }
+
+        long tag() {
+            return envelope.getDeliveryTag();
+        }
+
+        String messageId() {
+            return properties.getMessageId();
+        }
+
+        /**
+         * True when its channel closed since it arrived (the broker has put it back in the queue), even if the client
+         * has recovered the channel meanwhile: the tag would then name another message, so never settle it there.
+         */
+        boolean stale() {
+            return epoch != consumer.epoch.get() || !consumer.channel.isOpen();
+        }
+    }
+
+    /** The consumer of one slot's channel, with its batch buffer when batching. */
     private final class SlotConsumer implements Consumer {
         private final Slot slot;
         private final Channel channel;
         private final CompletableFuture<Void> retired = new CompletableFuture<>();
+        /**
+         * Raised by the channel's shutdown listener, which runs as the channel closes, before the client recovers it
+         * (the consumer's own shutdown callback is queued behind deliveries and may come later).
+         */
+        private final AtomicInteger epoch = new AtomicInteger();
+        private final Object batchLock = new Object();
+        private final List<Delivery> buffer = new ArrayList<>(); // guarded by batchLock
+        private long batchSeq; // guarded by batchLock: which batch a batch-wait timer was set for
+        private boolean admitting; // guarded by batchLock: a delivery is being admitted, outside the buffer
+        private boolean skipped; // guarded by batchLock: a delivery was left unsettled because we are draining
 
         SlotConsumer(Slot slot, Channel channel) {
             this.slot = slot;
             this.channel = channel;
+            channel.addShutdownListener(cause -> epoch.incrementAndGet());
         }
 
         private boolean current() {
             return slot.consumer == this;
+        }
+
+        /** Admits {@code d} into the batch, which goes to the handler once full. */
+        void offer(Delivery d) {
+            synchronized (batchLock) {
+                if (draining) {
+                    // not started: stays unacked, and closing the channel returns it to the queue
+                    skipped = true;
+                    return;
+                }
+                admitting = true;
+                try {
+                    if (!admit(d)) {
+                        return;
+                    }
+                } finally {
+                    admitting = false;
+                }
+                d.buffered = true;
+                buffer.add(d);
+                if (buffer.size() == 1) {
+                    long seq = ++batchSeq;
+                    schedule(() -> flushSoon(seq), config.batchWait().toNanos(), TimeUnit.NANOSECONDS);
+                }
+                if (buffer.size() >= config.batchSize()) {
+                    flush();
+                }
+            }
+        }
+
+        /**
+         * Whether a handled batch may be acked with one {@code multiple} ack up to its last tag: every delivery of
+         * this channel still unsettled below that tag must be in the batch. Deliveries are admitted in tag order
+         * under the lock and each is either settled at once or buffered, so the only unsettled ones outside the
+         * buffer are one being admitted right now (it waits for a claim and flushed us) and ones skipped while
+         * draining; with either, ack one by one.
+         */
+        boolean mayAckThrough() {
+            synchronized (batchLock) {
+                return !admitting && !skipped;
+            }
+        }
+
+        /** Hands the buffered deliveries to the handler now. Holds the lock, so never two batches of one channel. */
+        void flush() {
+            synchronized (batchLock) {
+                if (buffer.isEmpty()) {
+                    return;
+                }
+                List<Delivery> batch = new ArrayList<>(buffer);
+                buffer.clear();
+                try {
+                    List<Delivery> live = new ArrayList<>(batch.size());
+                    for (Delivery d : batch) {
+                        if (d.stale()) {
+                            release(d); // its channel closed while it waited: it comes back by redelivery
+                            d.done = true;
+                        } else {
+                            live.add(d);
+                        }
+                    }
+                    if (!live.isEmpty()) {
+                        handleGuarded(live);
+                    }
+                } finally {
+                    finished(batch.size());
+                }
+            }
+        }
+
+        /** The batch-wait timer: flushes on the handlers' pool if batch {@code seq} is still waiting. */
+        private void flushSoon(long seq) {
+            runOnFlusher(() -> {
+                synchronized (batchLock) {
+                    if (seq == batchSeq) {
+                        flush();
+                    }
+                }
+            });
+        }
+
+        /** Flushes on the handlers' pool, without waiting for the batch wait (a drain). */
+        void flushSoon() {
+            runOnFlusher(this::flush);
+        }
+
+        private void runOnFlusher(Runnable flush) {
+            try {
+                flusher.execute(flush);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flush.run(); // the pool is shutting down with the Rabbit: flush here rather than leave them waiting
+            }
+        }
+
+        /** The channel is gone: what waits in the buffer is back in the queue already; count it out. */
+        private void dropStale() {
+            synchronized (batchLock) {
+                int dropped = 0;
+                for (java.util.Iterator<Delivery> it = buffer.iterator(); it.hasNext(); ) {
+                    Delivery d = it.next();
+                    if (d.stale()) {
+                        it.remove();
+                        release(d);
+                        d.done = true;
+                        dropped++;
+                    }
+                }
+                if (dropped > 0) {
+                    LOG.debug("dropped {} buffered message(s) of '{}' whose channel closed; they come back by"
+                            + " redelivery", dropped, queue);
+                    finished(dropped);
+                }
+            }
         }
 
         @Override
@@ -756,6 +1106,9 @@ final class RabbitSubscription<T> implements Subscription {
 
         @Override
         public void handleCancelOk(String consumerTag) {
+            if (batching) {
+                flush(); // no more deliveries come: handle the last batch before the channel closes
+            }
             if (current()) {
                 slot.consuming = false;
             } else {
@@ -783,6 +1136,9 @@ final class RabbitSubscription<T> implements Subscription {
 
         @Override
         public void handleCancel(String consumerTag) {
+            if (batching) {
+                flush(); // the channel is still open: settle the batch before it is replaced
+            }
             // the broker cancelled us (the queue was deleted, or moved away): consume again when it is back
             if (current() && !draining && !closed) {
                 slot.consuming = false;
@@ -793,6 +1149,7 @@ final class RabbitSubscription<T> implements Subscription {
 
         @Override
         public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            dropStale();
             if (!current()) {
                 retired.complete(null); // a replaced consumer's channel or connection closed: nothing left to wait for
                 return;
@@ -822,7 +1179,7 @@ final class RabbitSubscription<T> implements Subscription {
         @Override
         public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties,
                 byte[] body) {
-            deliver(channel, envelope, properties, body);
+            deliver(this, envelope, properties, body);
         }
     }
 }

@@ -4,7 +4,8 @@ import io.github.microkit.health.HealthCheck;
 import java.time.Duration;
 
 /**
- * A handler consuming a queue, from {@link Rabbit#subscribe(SubscriptionConfig, MessageHandler)}.
+ * A handler consuming a queue, from {@link Rabbit#subscribe(SubscriptionConfig, MessageHandler)} or, a batch of
+ * messages at a time, {@link Rabbit#subscribeBatches(SubscriptionConfig, BatchHandler)}.
  *
  * <p>Each message is acked after the handler returned, retried later through the queue's delay queues when it
  * threw, and moved to the dead-letter queue when it cannot succeed (a body that does not decode, an unknown type,
@@ -38,8 +39,9 @@ public interface Subscription extends AutoCloseable {
 
     /**
      * Drains and closes: no new deliveries are started, handlers already running may finish until
-     * {@code deadline} (they are never interrupted) and what finished is acked; messages not started, or whose
-     * handler was still running at the deadline, stay unacked and go back to the queue when the channels close.
+     * {@code deadline} (they are never interrupted) and what finished is acked; messages waiting in a batch are
+     * handed to the handler at once. Messages not started, or whose handler was still running at the deadline, stay
+     * unacked and go back to the queue when the channels close.
      *
      * @return true when every running handler finished in time
      */
@@ -54,14 +56,16 @@ public interface Subscription extends AutoCloseable {
      *
      * @param channels          consumer channels configured
      * @param consumingChannels of those, consuming now
-     * @param inFlight          messages whose handler is running
+     * @param inFlight          messages received and not yet settled: their handler is running, or they wait in a
+     *                          batch
      * @param consumed          deliveries received
      * @param acked             deliveries acked (processed, skipped as duplicates, or safely moved)
      * @param retried           failed messages moved to a delay queue
      * @param deadLettered      messages moved to the dead-letter queue
      * @param duplicatesSkipped duplicates acked without calling the handler
      * @param requeued          deliveries returned to the queue (a retry or dead-letter could not be confirmed)
-     * @param handlerFailures   handler calls that threw
+     * @param handlerFailures   handler calls that threw (a failed batch counts once, and then each of its messages
+     *                          that throws again when run alone)
      * @param interruptions     times consumption stopped without being closed (connection lost, consumer cancelled)
      * @param resubscribed      consumer channels opened again by the subscription itself
      */

@@ -24,6 +24,10 @@ import java.util.Set;
  * (one delay queue per step) and its dead-letter exchange; a message is tried once plus once per delay, then
  * dead-lettered. The queue needs dead-lettering: without it a poison message would have nowhere to go.
  *
+ * <p>{@link Rabbit#subscribeBatches} hands messages to its {@link BatchHandler} in batches: a batch goes to the
+ * handler when it holds {@link #batchSize()} messages or when {@link #batchWait()} has passed since its first
+ * message, whichever comes first. {@link Rabbit#subscribe} ignores both settings.
+ *
  * <p>Bodies are decoded as JSON by a tolerant reader: unknown properties are ignored (a producer may add fields),
  * but a missing constructor property of a record, or a null for a primitive, is a body of the wrong shape and is
  * dead-lettered.
@@ -41,6 +45,18 @@ public final class SubscriptionConfig<T> {
     /** Prefetch per consumer channel: RabbitMQ's guidance for throughput is a few hundred. */
     public static final int DEFAULT_PREFETCH = 250;
 
+    /** Messages per batch of {@link Rabbit#subscribeBatches} unless set (or the prefetch, when that is smaller). */
+    public static final int DEFAULT_BATCH_SIZE = 100;
+
+    /** How long a batch waits for more messages unless set. */
+    public static final Duration DEFAULT_BATCH_WAIT = Duration.ofMillis(10);
+
+    /**
+     * The longest batch wait. Buffered messages are unacked deliveries: a wait far beyond this only adds latency and
+     * brings them near the broker's consumer timeout.
+     */
+    public static final Duration MAX_BATCH_WAIT = Duration.ofMinutes(1);
+
     private final QueueSpec queue;
     private final Class<T> payloadType;
     private final int prefetch;
@@ -53,6 +69,8 @@ public final class SubscriptionConfig<T> {
     private final Duration drainTimeout;
     private final Duration resubscribeBackoff;
     private final String consumerTagPrefix;
+    private final int batchSizeSet; // 0: not set, follows the prefetch
+    private final Duration batchWait;
 
     private SubscriptionConfig(Builder<T> b) {
         this.queue = b.queue;
@@ -67,6 +85,8 @@ public final class SubscriptionConfig<T> {
         this.drainTimeout = b.drainTimeout;
         this.resubscribeBackoff = b.resubscribeBackoff;
         this.consumerTagPrefix = b.consumerTagPrefix;
+        this.batchSizeSet = b.batchSize;
+        this.batchWait = b.batchWait;
     }
 
     /** A subscription to {@code queue} whose bodies are JSON of {@code payloadType}. */
@@ -87,6 +107,8 @@ public final class SubscriptionConfig<T> {
         b.drainTimeout = base.drainTimeout;
         b.resubscribeBackoff = base.resubscribeBackoff;
         b.consumerTagPrefix = base.consumerTagPrefix;
+        b.batchSize = base.batchSizeSet;
+        b.batchWait = base.batchWait;
         return b;
     }
 
@@ -148,6 +170,20 @@ public final class SubscriptionConfig<T> {
         return consumerTagPrefix;
     }
 
+    /**
+     * The most messages {@link Rabbit#subscribeBatches} hands its handler at once: {@value #DEFAULT_BATCH_SIZE} unless
+     * set, or the prefetch when that is smaller.
+     */
+    public int batchSize() {
+        // unset, it follows the prefetch: a batch larger than the prefetch could never fill
+        return batchSizeSet != 0 ? batchSizeSet : Math.min(DEFAULT_BATCH_SIZE, prefetch);
+    }
+
+    /** How long {@link Rabbit#subscribeBatches} waits after a batch's first message for it to fill. */
+    public Duration batchWait() {
+        return batchWait;
+    }
+
     /** Attempts in all: the first delivery plus one per retry delay. */
     public int maxAttempts() {
         return queue.retryDelays().size() + 1;
@@ -175,6 +211,8 @@ public final class SubscriptionConfig<T> {
         private Duration drainTimeout = Duration.ofSeconds(20);
         private Duration resubscribeBackoff = Duration.ofSeconds(1);
         private String consumerTagPrefix = "microkit";
+        private int batchSize; // 0: not set, follows the prefetch
+        private Duration batchWait = DEFAULT_BATCH_WAIT;
 
         private Builder(QueueSpec queue, Class<T> payloadType) {
             if (!queue.deadLettering()) {
@@ -259,7 +297,45 @@ public final class SubscriptionConfig<T> {
             return this;
         }
 
+        /**
+         * The most messages per batch of {@link Rabbit#subscribeBatches} (default {@value #DEFAULT_BATCH_SIZE}, or the
+         * prefetch when that is smaller). It must not exceed the prefetch: the broker sends a channel at most that
+         * many unacked messages, so a larger batch could never fill. A prefetch of at least twice the batch size
+         * keeps messages coming while a batch is handled.
+         */
+        public Builder<T> batchSize(int batchSize) {
+            if (batchSize < 1 || batchSize > 65_535) {
+                throw new IllegalArgumentException("batchSize must be between 1 and the prefetch (at most 65535), was "
+                        + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * How long a batch waits for more messages after its first one (default 10 ms, at most 1 minute); a batch that
+         * has not filled by then goes to the handler as it is. It bounds the latency batching adds.
+         */
+        public Builder<T> batchWait(Duration batchWait) {
+            Objects.requireNonNull(batchWait, "batchWait");
+            if (batchWait.isZero() || batchWait.isNegative() || batchWait.compareTo(MAX_BATCH_WAIT) > 0) {
+                throw new IllegalArgumentException("batchWait must be positive and at most " + MAX_BATCH_WAIT
+                        + ", was " + batchWait + ": it is the latency a message may wait for its batch to fill");
+            }
+            this.batchWait = batchWait;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when the batch size set exceeds the prefetch
+         */
         public SubscriptionConfig<T> build() {
+            if (batchSize > prefetch) {
+                throw new IllegalArgumentException("batchSize " + batchSize + " exceeds the prefetch " + prefetch
+                        + ": the broker sends a channel at most prefetch unacked messages, so a batch could never fill."
+                        + " Raise the prefetch (to twice the batch size, so messages keep coming while a batch is"
+                        + " handled) or lower batchSize.");
+            }
             return new SubscriptionConfig<>(this);
         }
 

@@ -1,13 +1,20 @@
 package io.github.microkit.outbox;
 
+import io.github.microkit.messaging.BatchHandler;
+import io.github.microkit.messaging.InboundMessage;
 import io.github.microkit.messaging.MessageHandler;
-import io.github.microkit.messaging.MessageMetadata;
 import io.github.microkit.messaging.NonRetryableException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +48,27 @@ import org.slf4j.LoggerFactory;
  * A message without a {@code message_id} cannot be deduplicated: it is dead-lettered as non-retryable.
  * Ids are deleted after {@link InboxConfig#retention()} (7 days by default; see {@link InboxConfig} on choosing it).
  * Do not also give the subscription a {@code Deduplicator}: the inbox is the deduplication.
+ *
+ * <h2>One transaction per batch</h2>
+ * {@link #handler} commits once per message, and a commit waits for the database to flush its log: on PostgreSQL
+ * that wait, not your handler, sets the pace. {@link #batchHandler} shares one transaction and one commit among the
+ * messages of a batch from {@code Rabbit.subscribeBatches}:
+ *
+ * <pre>{@code
+ * rabbit.subscribeBatches(SubscriptionConfig.forQueue(ordersPlaced, OrderPlaced.class).batchSize(100).build(),
+ *         inbox.batchHandler("order-store", (order, meta, tx) -> orders.insert(tx, order)));
+ * }</pre>
+ *
+ * It records every id of the batch first (on PostgreSQL in one statement, in sorted order so that two replicas
+ * never deadlock on each other's ids), then runs your handler, with the transaction's connection, for each message
+ * whose id it recorded, in delivery order; an id recorded before or repeated within the batch is skipped. Then it
+ * commits once. If your handler throws for any message, the whole batch rolls back (every write and every id) and
+ * the subscription runs each of its messages again alone, in a transaction of its own, so only the failing one is
+ * retried or dead-lettered; a message without a {@code message_id} does the same. Choose it when messages come
+ * faster than single commits keep up with, or when the database is remote (a round trip per commit); its costs are
+ * the subscription's batch wait (up to {@code batchWait} of added latency when traffic is light), locks held on up
+ * to {@code batchSize} ids for the length of a batch, and a second pass, one transaction per message, for a batch
+ * with a poison message in it. Keep {@link #handler} for low rates or handlers too slow for a commit to matter.
  */
 public final class Inbox implements AutoCloseable {
 
@@ -48,6 +76,13 @@ public final class Inbox implements AutoCloseable {
 
     private static final String RECORD = "insert into microkit_inbox (consumer, message_id, processed_at)"
             + " values (?, ?, current_timestamp) on conflict do nothing";
+    /**
+     * PostgreSQL records a batch's ids in one statement, in the order given (sorted), and answers which were new;
+     * a conflicting id of a transaction still running waits for it, as the single insert does.
+     */
+    private static final String RECORD_ALL = "insert into microkit_inbox (consumer, message_id, processed_at)"
+            + " select cast(? as varchar), t.id, current_timestamp from unnest(cast(? as varchar[]))"
+            + " with ordinality as t(id, n) order by t.n on conflict do nothing returning message_id";
     private static final String FIND = "select 1 from microkit_inbox where consumer = ? and message_id = ?";
     private static final String PURGE = "delete from microkit_inbox where processed_at < current_timestamp"
             + " - (cast(? as bigint) * interval '0.001' second)";
@@ -99,33 +134,67 @@ public final class Inbox implements AutoCloseable {
      *                 effects need different names, and every replica of one handler must use the same name
      */
     public <T> MessageHandler<T> handler(String consumer, InboxHandler<T> handler) {
-        Objects.requireNonNull(consumer, "consumer");
+        requireConsumer(consumer);
         Objects.requireNonNull(handler, "handler");
+        return (payload, metadata) -> handle(consumer, handler, List.of(new InboundMessage<>(payload, metadata)));
+    }
+
+    /**
+     * A {@link BatchHandler} for {@code Rabbit.subscribeBatches} that runs {@code handler} at most once per message id
+     * for {@code consumer}, with one transaction and one commit per batch (see the class comment for when to choose
+     * it). {@code consumer} names the ids as for {@link #handler}: a batch handler and a single-message handler of
+     * the same name recognise each other's ids.
+     */
+    public <T> BatchHandler<T> batchHandler(String consumer, InboxHandler<T> handler) {
+        requireConsumer(consumer);
+        Objects.requireNonNull(handler, "handler");
+        return messages -> handle(consumer, handler, messages);
+    }
+
+    private static void requireConsumer(String consumer) {
+        Objects.requireNonNull(consumer, "consumer");
         if (consumer.isBlank() || consumer.length() > 255) {
             throw new IllegalArgumentException("consumer must be 1 to 255 characters, was " + consumer.length()
                     + ". Name what the handler does, such as 'order-store'.");
         }
-        return (payload, metadata) -> handle(consumer, handler, payload, metadata);
     }
 
-    private <T> void handle(String consumer, InboxHandler<T> handler, T payload, MessageMetadata metadata)
+    /** One transaction for {@code messages}: record their ids, run the handler for the new ones, commit. */
+    private <T> void handle(String consumer, InboxHandler<T> handler, List<InboundMessage<T>> messages)
             throws Exception {
-        String messageId = metadata.messageId().orElseThrow(() -> new NonRetryableException("The message from '"
-                + metadata.queue() + "' has no message_id, so the inbox cannot tell a duplicate from a new message."
-                + " Publishers must set one (microkit's OutboundMessage always does)."));
+        List<String> ids = new ArrayList<>(messages.size());
+        for (InboundMessage<T> message : messages) {
+            // before any work: in a batch this fails the whole of it, and the subscription then runs each message
+            // alone, so that only this one is dead-lettered
+            ids.add(message.metadata().messageId().orElseThrow(() -> new NonRetryableException("The message from '"
+                    + message.metadata().queue() + "' has no message_id, so the inbox cannot tell a duplicate from a"
+                    + " new message. Publishers must set one (microkit's OutboundMessage always does).")));
+        }
         try (Connection tx = dataSource.getConnection()) {
             boolean autoCommit = tx.getAutoCommit();
             tx.setAutoCommit(false);
             try {
-                if (!record(tx, consumer, messageId)) {
-                    tx.rollback();
-                    config.metrics().inboxHandled(consumer, true);
-                    LOG.debug("message {} was processed by '{}' before; skipping the duplicate", messageId, consumer);
-                    return;
+                Set<String> recorded = record(tx, consumer, ids);
+                int duplicates = 0;
+                for (int i = 0; i < messages.size(); i++) {
+                    // remove: an id repeated within the batch runs once
+                    if (recorded.remove(ids.get(i))) {
+                        InboundMessage<T> message = messages.get(i);
+                        handler.handle(message.payload(), message.metadata(), tx);
+                    } else {
+                        duplicates++;
+                        LOG.debug("message {} was processed by '{}' before; skipping the duplicate", ids.get(i),
+                                consumer);
+                    }
                 }
-                handler.handle(payload, metadata, tx);
-                tx.commit();
-                config.metrics().inboxHandled(consumer, false);
+                if (duplicates == messages.size()) {
+                    tx.rollback(); // nothing was written
+                } else {
+                    tx.commit();
+                }
+                for (int i = 0; i < messages.size(); i++) { // one report per message: handled ones, then duplicates
+                    config.metrics().inboxHandled(consumer, i >= messages.size() - duplicates);
+                }
             } catch (Exception | Error e) {
                 RelayLoop.rollbackQuietly(tx);
                 throw e;
@@ -133,6 +202,37 @@ public final class Inbox implements AutoCloseable {
                 RelayLoop.restoreAutoCommit(tx, autoCommit);
             }
         }
+    }
+
+    /**
+     * Inserts the ids, each once and in sorted order (two transactions with overlapping ids then wait for each other
+     * instead of deadlocking); returns those this transaction inserted. The others were there, committed by another
+     * transaction (possibly after a wait).
+     */
+    private static Set<String> record(Connection tx, String consumer, List<String> ids) throws SQLException {
+        TreeSet<String> sorted = new TreeSet<>(ids);
+        Set<String> recorded = new HashSet<>();
+        if (sorted.size() > 1 && Dialect.of(tx) == Dialect.POSTGRESQL) {
+            Array array = tx.createArrayOf("varchar", sorted.toArray());
+            try (PreparedStatement ps = tx.prepareStatement(RECORD_ALL)) {
+                ps.setString(1, consumer);
+                ps.setArray(2, array);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        recorded.add(rs.getString(1));
+                    }
+                }
+            } finally {
+                array.free();
+            }
+            return recorded;
+        }
+        for (String id : sorted) {
+            if (record(tx, consumer, id)) {
+                recorded.add(id);
+            }
+        }
+        return recorded;
     }
 
     /** Inserts the id; false when it was there (committed by another transaction, possibly after a wait). */

@@ -9,6 +9,10 @@ import java.sql.Connection;
  * or close {@code tx}. Throw to roll back and have the message retried (or
  * {@code NonRetryableException} to dead-letter it).
  *
+ * <p>Under {@link Inbox#batchHandler} the transaction holds a whole batch: a throw rolls back every message of it,
+ * and each then runs again alone, in a transaction of its own, so only the failing one is retried or dead-lettered.
+ * Effects outside {@code tx} (a call to another service) may therefore happen twice: keep them idempotent.
+ *
  * @param <T> the payload type
  */
 @FunctionalInterface

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The proof of no loss: 20,000 messages from two publishers while every connection is cut five times and the node
- * restarts once. Each confirmed message must be processed exactly once.
+ * restarts once. Each confirmed message must be processed exactly once, one at a time and in batches.
  */
 class ConsumerChaosIT {
 
@@ -42,14 +42,26 @@ class ConsumerChaosIT {
 
     @Test
     void everyConfirmedMessageIsProcessedExactlyOnceThroughFiveConnectionCutsAndANodeRestart() throws Exception {
+        chaos(false);
+    }
+
+    @Test
+    void inBatchesEveryConfirmedMessageIsProcessedExactlyOnceThroughFiveConnectionCutsAndANodeRestart()
+            throws Exception {
+        // batches waiting or running when a connection goes are dropped unacked and come back by redelivery
+        chaos(true);
+    }
+
+    private void chaos(boolean batches) throws Exception {
+        String queue = batches ? "chaos.orders.batches" : "chaos.orders";
         RabbitConfig base = RabbitConfig.builder().uri(node.uri()).recoveryInterval(Duration.ofMillis(500))
                 .connectRetry(30, Duration.ofMillis(200), Duration.ofSeconds(1)).build();
         Topology topology = Topology.builder()
                 .exchange("chaos", ExchangeType.TOPIC)
-                .queue(QueueSpec.quorum("chaos.orders").retryDelays(Duration.ofMillis(200)))
-                .bind("chaos", "chaos.orders", "order.placed")
+                .queue(QueueSpec.quorum(queue).retryDelays(Duration.ofMillis(200)))
+                .bind("chaos", queue, "order.placed")
                 .build();
-        QueueSpec spec = topology.queue("chaos.orders").orElseThrow();
+        QueueSpec spec = topology.queue(queue).orElseThrow();
 
         try (Rabbit producer = Rabbit.connect(RabbitConfig.from(base).connectionName("chaos-producer").build());
              Rabbit consumer = Rabbit.connect(RabbitConfig.from(base).connectionName("chaos-consumer").build())) {
@@ -57,10 +69,18 @@ class ConsumerChaosIT {
             consumer.declare(topology);
 
             Map<String, AtomicInteger> processed = new ConcurrentHashMap<>(); // by message id
-            Subscription sub = consumer.subscribe(SubscriptionConfig.forQueue(spec, ChaosOrder.class)
+            SubscriptionConfig<ChaosOrder> config = SubscriptionConfig.forQueue(spec, ChaosOrder.class)
                     .concurrency(4).prefetch(250).deduplicator(Deduplicator.inMemory(100_000, Duration.ofHours(1)))
-                    .build(), (order, meta) -> processed.computeIfAbsent(meta.messageId().orElseThrow(),
-                            k -> new AtomicInteger()).incrementAndGet());
+                    .build();
+            MessageHandler<ChaosOrder> handler = (order, meta) -> processed.computeIfAbsent(
+                    meta.messageId().orElseThrow(), k -> new AtomicInteger()).incrementAndGet();
+            Subscription sub = batches
+                    ? consumer.subscribeBatches(config, batch -> {
+                        for (InboundMessage<ChaosOrder> m : batch) {
+                            handler.handle(m.payload(), m.metadata());
+                        }
+                    })
+                    : consumer.subscribe(config, handler);
 
             List<Publisher> publishers = List.of(
                     producer.publisher(PublisherConfig.builder().confirmTimeout(Duration.ofSeconds(5)).build()),
@@ -139,7 +159,7 @@ class ConsumerChaosIT {
                 }
                 // settle: nothing left in the queue, unacked included, and no handler running
                 await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> queueDepth("chaos.orders") == 0 && sub.stats().inFlight() == 0);
+                        .until(() -> queueDepth(queue) == 0 && sub.stats().inFlight() == 0);
             } finally {
                 resend.shutdownNow();
                 chaos.shutdownNow();
@@ -149,10 +169,11 @@ class ConsumerChaosIT {
             long processedTwice = processed.values().stream().filter(n -> n.get() > 1).count();
             Subscription.Stats stats = sub.stats();
             LossDetector.Report loss = sub.lossDetector().report();
-            System.out.printf("chaos: sent=%d (confirmed; %d failed publish attempts republished) processed=%d lost=%d"
+            System.out.printf("chaos%s: sent=%d (confirmed; %d failed publish attempts republished) processed=%d lost=%d"
                             + " processed_twice=%d | cuts=%d restarts=%d interruptions=%d duplicates_skipped=%d"
                             + " | loss detector: seen=%d missing=%d duplicates=%d reordered=%d | %d s%n",
-                    confirmed.size(), failedAttempts.get(), processed.size(), lost, processedTwice, cuts.get(),
+                    batches ? " in batches" : "", confirmed.size(), failedAttempts.get(), processed.size(), lost,
+                    processedTwice, cuts.get(),
                     restarts.get(), stats.interruptions(), stats.duplicatesSkipped(), loss.seen(), loss.missing(),
                     loss.duplicates(), loss.reordered(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
 

@@ -7,13 +7,18 @@ import io.github.microkit.health.Health;
 import io.github.microkit.health.HealthStatus;
 import io.github.microkit.testing.rabbitmq.PrivateRabbitNode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,5 +113,64 @@ class ConsumerFailureIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> processed.get() == 20);
         assertThat(sub.stats().resubscribed()).isGreaterThanOrEqualTo(1);
         assertThat(sub.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+    }
+
+    @Test
+    void aBatchWaitingWhenTheConnectionIsCutIsDroppedWithoutAnAckAndComesBackByRedelivery() throws Exception {
+        // "held" is admitted only when the test says so: until then its channel cannot flush, and "waiting" stays in
+        // the batch buffer however long the cut takes
+        CountDownLatch claimWaits = new CountDownLatch(1);
+        CountDownLatch releaseClaim = new CountDownLatch(1);
+        Deduplicator memory = Deduplicator.inMemory();
+        AtomicBoolean held = new AtomicBoolean();
+        Deduplicator gated = new Deduplicator() {
+            @Override
+            public Claim claim(String messageId) {
+                if (messageId.startsWith("held-") && held.compareAndSet(false, true)) {
+                    claimWaits.countDown();
+                    try {
+                        releaseClaim.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return memory.claim(messageId);
+            }
+
+            @Override
+            public void complete(String messageId) {
+                memory.complete(messageId);
+            }
+
+            @Override
+            public void release(String messageId) {
+                memory.release(messageId);
+            }
+        };
+        Map<String, List<Boolean>> handled = new ConcurrentHashMap<>();
+        Subscription sub = rabbit.subscribeBatches(SubscriptionConfig.forQueue(spec, ConsumerIT.OrderPlaced.class)
+                .batchSize(100).batchWait(Duration.ofSeconds(1)).deduplicator(gated).build(),
+                batch -> batch.forEach(m -> handled.computeIfAbsent(m.payload().orderId(),
+                        k -> new CopyOnWriteArrayList<>()).add(m.metadata().redelivered())));
+        // published together: "held" arrives while "waiting" is in the buffer, long before the batch wait is over
+        CompletableFuture.allOf(
+                publisher.publish(OutboundMessage.to(exchange, "order.placed")
+                        .payload(new ConsumerIT.OrderPlaced("waiting", "c", 1)).build()),
+                publisher.publish(OutboundMessage.to(exchange, "order.placed")
+                        .payload(new ConsumerIT.OrderPlaced("held", "c", 1)).messageId("held-" + UUID.randomUUID())
+                        .build())).join();
+        assertThat(claimWaits.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sub.stats().inFlight()).as("one buffered, one being admitted").isEqualTo(2);
+
+        node.closeAllConnections();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().interruptions() == 1);
+        releaseClaim.countDown();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sub.stats().acked() == 2 && sub.consuming());
+        assertThat(handled).as("handled once each, after the redelivery")
+                .containsEntry("waiting", List.of(true)).containsEntry("held", List.of(true));
+        assertThat(sub.stats().inFlight()).isZero();
+        assertThat(sub.stats().duplicatesSkipped()).as("the dropped batch released its claims").isZero();
     }
 }

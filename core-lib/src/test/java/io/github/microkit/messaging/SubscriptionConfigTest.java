@@ -49,6 +49,41 @@ class SubscriptionConfigTest {
     }
 
     @Test
+    void batchesHoldUpTo100MessagesOrThePrefetchWhenSmallerAndWait10Milliseconds() {
+        QueueSpec spec = QueueSpec.quorum("orders.placed").build();
+        SubscriptionConfig<OrderPlaced> config = SubscriptionConfig.forQueue(spec, OrderPlaced.class).build();
+        assertThat(config.batchSize()).isEqualTo(100);
+        assertThat(config.batchWait()).isEqualTo(Duration.ofMillis(10));
+        assertThat(SubscriptionConfig.from(config).prefetch(40).build().batchSize())
+                .as("unset, it follows a smaller prefetch (a batch larger than the prefetch could never fill)")
+                .isEqualTo(40);
+
+        SubscriptionConfig<OrderPlaced> set = SubscriptionConfig.forQueue(spec, OrderPlaced.class).batchSize(300)
+                .prefetch(600).batchWait(Duration.ofMillis(50)).build();
+        assertThat(set.batchSize()).isEqualTo(300);
+        assertThat(SubscriptionConfig.from(set).build().batchSize()).isEqualTo(300);
+        assertThat(SubscriptionConfig.from(set).build().batchWait()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void aBatchSizeAboveThePrefetchOrAnUnboundedBatchWaitIsRefusedWithTheFix() {
+        SubscriptionConfig.Builder<OrderPlaced> b = SubscriptionConfig.forQueue(QueueSpec.quorum("q").build(),
+                OrderPlaced.class);
+        assertThatThrownBy(() -> SubscriptionConfig.from(b.build()).batchSize(300).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batchSize 300 exceeds the prefetch 250")
+                .hasMessageContaining("Raise the prefetch");
+        assertThatThrownBy(() -> b.batchSize(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("between 1 and the prefetch");
+        assertThatThrownBy(() -> b.batchWait(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> b.batchWait(Duration.ofMillis(-5))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.batchWait(Duration.ofSeconds(61))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most PT1M");
+        assertThat(b.batchWait(Duration.ofMinutes(1)).batchSize(250).build().batchSize()).isEqualTo(250);
+    }
+
+    @Test
     void exceptionMessagesLoseWhatLooksLikeASecretAndAreTruncated() {
         String cleaned = RabbitSubscription.safeMessage(new IllegalStateException(
                 "login failed: password=hunter2 token: abc.def Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig"
