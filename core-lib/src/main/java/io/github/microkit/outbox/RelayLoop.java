@@ -62,6 +62,14 @@ final class RelayLoop {
             // sent_at is null in every row here: ordering by (sent_at, id) is ordering by id, and lets the index
             // on (sent_at, id) skip the sent rows kept for the retention instead of filtering them one by one
             + " order by o.sent_at, o.id limit ?";
+    /**
+     * The right plan for CANDIDATES is always the same: walk the pending index in id order and stop after a batch.
+     * PostgreSQL picks it once it has statistics, but a table that just filled (a backlog after a broker outage,
+     * before autovacuum's ANALYZE) is estimated nearly empty, and it then checks every pending row and sorts them:
+     * 190 ms instead of 4 ms per claim at 30,000 rows. Ruling out the sort, for this transaction only, leaves it
+     * the index walk whatever the statistics say.
+     */
+    private static final String WALK_THE_PENDING_INDEX = "set local enable_sort = off";
     private static final String CLAIM = "update microkit_outbox set claimed_by = ?,"
             + " claimed_until = current_timestamp + (cast(? as bigint) * interval '0.001' second) where id = any(?)";
     private static final String MARK_SENT = "update microkit_outbox set sent_at = current_timestamp,"
@@ -307,6 +315,9 @@ final class RelayLoop {
                 List<Row> rows = new ArrayList<>();
                 try (Statement lock = c.createStatement()) {
                     lock.executeQuery(LOCK).close(); // the row lock is held until commit: claims take turns
+                    if (Dialect.of(c) == Dialect.POSTGRESQL) {
+                        lock.execute(WALK_THE_PENDING_INDEX);
+                    }
                 }
                 try (PreparedStatement ps = c.prepareStatement(CANDIDATES)) {
                     ps.setInt(1, config.batchSize());
