@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>confirm: {@link #reserve} records the key as in progress and the order row (so a retry after a failed
  *       publish finds the same order id and message id), the caller publishes and waits for the confirm, then
- *       {@link #confirmed} stores the answer for the key, or {@link #failed} frees the key for the retry;</li>
+ *       {@link #confirmed} stores the answer for the key, or {@link #failed} frees the key for the retry. An order
+ *       without a key touches no table: the broker's confirm is its record;</li>
  *   <li>outbox: {@link #acceptIntoOutbox} writes the key's record, the order row and the {@code OrderPlaced}
  *       message in one transaction; the outbox relay publishes it after the commit.</li>
  * </ul>
@@ -123,15 +124,18 @@ final class OrderBook {
         });
     }
 
-    /** Confirm mode, step 2 after the broker's confirm: the order is recorded and the key's answer stored. */
+    /**
+     * Confirm mode, step 2 after the broker's confirm: with a key, the order is marked confirmed and the key's
+     * answer stored. Without one there is nothing to answer again: the confirmed message in the broker is the
+     * order's record (the consumer stores it), so the request costs no database write.
+     */
     void confirmed(Reservation reservation) {
+        if (reservation.key().isEmpty()) {
+            return;
+        }
         inTransaction(tx -> {
-            if (reservation.key().isEmpty()) {
-                insertIfAbsent(tx, reservation, "CONFIRMED", null);
-            } else {
-                setStatus(tx, reservation.orderId(), "CONFIRMED");
-                keys.complete(tx, reservation.key().get(), accepted(reservation.orderId(), reservation.messageId()));
-            }
+            setStatus(tx, reservation.orderId(), "CONFIRMED");
+            keys.complete(tx, reservation.key().get(), accepted(reservation.orderId(), reservation.messageId()));
             return null;
         });
     }
@@ -182,7 +186,7 @@ final class OrderBook {
         });
     }
 
-    /** How many orders the producer has accepted (a gauge). */
+    /** How many orders the producer keeps: those with an Idempotency-Key, and every order in outbox mode (a gauge). */
     long size() {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("select count(*) from orders");
