@@ -264,7 +264,10 @@ class BatchConsumingIT {
         SubscriptionConfig<OrderPlaced> config = SubscriptionConfig.forQueue(spec, OrderPlaced.class).prefetch(100)
                 .concurrency(4).batchSize(40).deduplicator(Deduplicator.inMemory()).build();
         Subscription first = rabbit.subscribeBatches(config, handler);
-        await().atMost(Duration.ofSeconds(20)).until(() -> processed.size() >= 500);
+        // polled every millisecond, not every 100 (Awaitility's default): at tens of thousands of messages a second
+        // the default interval let the whole queue drain before the close came
+        await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .until(() -> processed.size() >= 500);
 
         boolean drained = first.close(Duration.ofSeconds(10));
 
