@@ -19,60 +19,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The consumer against the real broker: acks, delayed retries, dead-letters, duplicates, sharing and drain. */
-class ConsumerIT {
+class ConsumerIT extends OrdersTopicFixture {
 
     @RegisterExtension
     static final RabbitMqBroker broker = RabbitMqBroker.fromEnvironment();
 
-    record OrderPlaced(String orderId, String customerId, int quantity) {
+    ConsumerIT() {
+        super("consumer-it");
     }
 
-    private final List<Rabbit> rabbits = new ArrayList<>();
-    private Rabbit rabbit;
-    private Publisher publisher;
-    private String exchange;
-    private String queueName;
-
-    @BeforeEach
-    void connect() {
-        rabbit = connectRabbit("consumer-it");
-        exchange = broker.uniqueName("orders");
-        queueName = broker.uniqueName("orders.placed");
-        publisher = rabbit.publisher();
-    }
-
-    @AfterEach
-    void close() {
-        for (Rabbit r : rabbits) {
-            r.close();
-        }
-    }
-
-    private Rabbit connectRabbit(String name) {
-        Rabbit r = Rabbit.connect(RabbitConfig.builder().uri(broker.uri()).connectionName(name).build());
-        rabbits.add(r);
-        return r;
-    }
-
-    private QueueSpec declare(QueueSpec.Builder queue) {
-        QueueSpec spec = queue.build();
-        rabbit.declare(Topology.builder()
-                .exchange(exchange, ExchangeType.TOPIC)
-                .queue(spec)
-                .bind(exchange, spec.name(), "order.placed")
-                .build());
-        return spec;
-    }
-
-    private OutboundMessage order(String orderId) {
-        return OutboundMessage.to(exchange, "order.placed").payload(new OrderPlaced(orderId, "c-42", 2))
-                .type("order.placed.v1").build();
+    @Override
+    RabbitMqBroker broker() {
+        return broker;
     }
 
     private OutboundMessage rawBody(String body) {
