@@ -21,6 +21,7 @@ import io.github.microkit.messaging.SubscriptionConfig;
 import io.github.microkit.messaging.Topology;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -67,6 +68,8 @@ public class ConsumeBenchmark {
     private static final int MIN_FILL = 200_000;
     /** Messages per second of iteration to fill: above any rate seen on our machines. */
     private static final int FILL_RATE = 70_000;
+    /** At most this long waiting for the broker to finish writing out a fill. */
+    private static final long QUIET_MAX_MILLIS = 60_000;
 
     @Param({"classic"})
     public String queueType;
@@ -94,6 +97,10 @@ public class ConsumeBenchmark {
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
     private volatile Object sink;
+    private final LocalBroker broker = LocalBroker.find();
+    private long consumedAtStart;
+    private long jvmCpuAtStart;
+    private Optional<Long> brokerCpuAtStart = Optional.empty();
 
     private Rabbit rabbit;
     private Subscription subscription;
@@ -139,12 +146,16 @@ public class ConsumeBenchmark {
     @Setup(Level.Iteration)
     public void fillAndConsume(IterationParams iteration) throws Exception {
         if (method.endsWith("Pubsub")) {
+            startCpuCount();
             return;
         }
         long target = Math.max(MIN_FILL, iteration.getTime().convertTo(TimeUnit.SECONDS) * FILL_RATE);
         fill(target);
+        // the broker goes on writing a bulk fill out for seconds: consuming meanwhile would measure that instead
+        broker.awaitQuiet(QUIET_MAX_MILLIS);
         batches.drainPermits();
         consumed.set(0);
+        startCpuCount();
         if (method.equals("microkit")) {
             subscribeMicrokit();
         } else {
@@ -154,6 +165,7 @@ public class ConsumeBenchmark {
 
     @TearDown(Level.Iteration)
     public void stopConsuming() throws Exception {
+        printCpuCount();
         if (method.endsWith("Pubsub")) {
             return;
         }
@@ -214,6 +226,28 @@ public class ConsumeBenchmark {
                 }
             }
         });
+    }
+
+    private void startCpuCount() {
+        consumedAtStart = consumed.get();
+        jvmCpuAtStart = LocalBroker.jvmCpuNanos();
+        brokerCpuAtStart = broker.cpuNanos();
+    }
+
+    /**
+     * Where the CPU went in this iteration, per message consumed: the throughput depends on the broker's disk, while
+     * what the client costs shows here; setup and teardown are included, so compare sides, not absolute figures.
+     */
+    private void printCpuCount() {
+        long messages = consumed.get() - consumedAtStart;
+        if (messages <= 0) {
+            return;
+        }
+        double client = (LocalBroker.jvmCpuNanos() - jvmCpuAtStart) / 1000.0 / messages;
+        String brokerShare = brokerCpuAtStart.flatMap(start -> broker.cpuNanos().map(now -> now - start))
+                .map(nanos -> String.format(", broker %.1f", nanos / 1000.0 / messages)).orElse("");
+        System.out.printf("%n# CPU %s: client %.1f%s us per message (%d messages)%n", method, client, brokerShare,
+                messages);
     }
 
     private void counted() {
