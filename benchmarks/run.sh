@@ -9,7 +9,7 @@
 #                                  DURABLE end-to-end <orders/s>, DURABLE pgbench <tps>
 #   benchmarks/run.sh              everything
 #
-# ROUNDS (default 3), WARMUP_SECONDS (5), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
+# ROUNDS (default 3), WARMUP_SECONDS (5; 15 for consume), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
 # RABBITMQ_URI picks the broker (default: the local one, started or installed as ./test.sh does).
 # durable: DATABASE_URL / DATABASE_USERNAME / DATABASE_PASSWORD pick the PostgreSQL server (default: the local one,
 # started or installed as ./test.sh does); the run creates a database of its own and drops it. CONCURRENCY (8),

@@ -28,10 +28,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code @Param}'s value, {@code {threads}} by the thread count, and {@code {variant}} by {@code ""} for the
  * method pair {@code microkit}/{@code raw}, or {@code -x} for a method {@code microkitX}, which is paired with
  * {@code rawX} when there is one and with {@code raw} otherwise. An optional {@code public static final int[]
- * THREADS} lists the thread counts (default 1).
+ * THREADS} lists the thread counts (default 1), and an optional {@code public static final int WARMUP_SECONDS}
+ * the warm-up (default 5).
  *
  * <p>Arguments: a filter (a class runs when its RATIO template or simple name contains it; empty runs all).
- * Environment: {@code ROUNDS} (default 3), {@code WARMUP_SECONDS} (5), {@code MEASURE_SECONDS} (5),
+ * Environment: {@code ROUNDS} (default 3), {@code WARMUP_SECONDS} (the class's, else 5), {@code MEASURE_SECONDS} (5),
  * {@code ITERATIONS} (2).
  */
 public final class RatioRunner {
@@ -84,7 +85,7 @@ public final class RatioRunner {
                         .forks(1)
                         .threads(threads)
                         .warmupIterations(1)
-                        .warmupTime(TimeValue.seconds(envInt("WARMUP_SECONDS", 5)))
+                        .warmupTime(TimeValue.seconds(envInt("WARMUP_SECONDS", warmupSeconds(type))))
                         .measurementIterations(envInt("ITERATIONS", 2))
                         .measurementTime(TimeValue.seconds(envInt("MEASURE_SECONDS", 5)))
                         .shouldFailOnError(true);
@@ -151,6 +152,17 @@ public final class RatioRunner {
             return (String) type.getField("RATIO").get(null);
         } catch (NoSuchFieldException e) {
             return null;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The class's {@code WARMUP_SECONDS} when it declares one (its code needs longer to be compiled), else 5. */
+    private static int warmupSeconds(Class<?> type) {
+        try {
+            return type.getField("WARMUP_SECONDS").getInt(null);
+        } catch (NoSuchFieldException e) {
+            return 5;
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
