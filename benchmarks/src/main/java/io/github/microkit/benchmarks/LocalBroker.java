@@ -1,7 +1,6 @@
 package io.github.microkit.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -76,11 +75,5 @@ final class LocalBroker {
             quietWindows = share < QUIET_SHARE ? quietWindows + 1 : 0;
             before = after;
         }
-    }
-
-    /** CPU time this JVM has used so far, in nanoseconds. */
-    static long jvmCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 }
