@@ -2,15 +2,19 @@
 # Measures the sample services on this machine (issue 6, "Performance"):
 #   - startup to ready (/health/ready = 200) of each service, median of ROUNDS runs, plain and with an AppCDS
 #     archive (-XX:SharedArchiveFile, made by one training run); RSS right after start
-#   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer: requests/s, p50, p99, non-2xx;
-#     every 202 matched to a message in the queue (only the producer runs during the load, so they stay there);
+#   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer, after a warm-up with the same load:
+#     requests/s, p50, p99, non-2xx; every 202 matched to a message in the queue (only the producer runs during the load, so they stay there);
 #     RSS after the load
-#   - RabbitMQ PerfTest 2.22.1 (-x 1 -y 1 -s 1000 -f persistent -c 100 -q 250, quorum queue) as the broker's own
-#     ceiling on this machine, and the producer's share of it
+#   - RabbitMQ PerfTest 2.22.1 as the broker's own ceiling on this machine, and the producer's share of it: as the
+#     issue asks (-x 1 -y 1 -s 1000 -f persistent -c 100 -q 250, quorum queue), and at wrk's concurrency (-c 32, no
+#     consumer: the most the producer could reach, as it never has more than 32 messages waiting for a confirm)
 #
 #   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
 #
-# ROUNDS (default 3), DURATION (20s), CONNECTIONS (32); PRODUCER_PORT, CONSUMER_PORT, IDP_PORT (18180, 18181, 18190). Uses the local broker (scripts/ensure-rabbitmq.sh)
+# ROUNDS (default 3), DURATION (20s), WARMUP (60s of the same load before the measured one; 0 for none),
+# CONNECTIONS (32); PARTS (startup,load,perftest: what to run, for profiling one of them); LOAD_JAVA_OPTS (extra
+# JVM options of the producer under load, e.g. -XX:StartFlightRecording=filename=/tmp/producer.jfr,settings=profile);
+# PRODUCER_PORT, CONSUMER_PORT, IDP_PORT (18180, 18181, 18190). Uses the local broker (scripts/ensure-rabbitmq.sh)
 # with its management API on 15672, on a virtual host of its own that is deleted at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +22,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-60s}
 CONNECTIONS=${CONNECTIONS:-32}
 MGMT=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:15672}
 ADMIN=${RABBITMQ_ADMIN:-guest:guest}
@@ -65,8 +70,12 @@ run_once() {
 }
 stop_service() { kill -TERM "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; }
 
+PARTS=${PARTS:-startup,load,perftest}
+runs() { [[ ",$PARTS," == *",$1,"* ]]; }
+
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
 for service in consumer producer; do
+  runs startup || break
   port=$([ $service = producer ] && echo $PRODUCER_PORT || echo $CONSUMER_PORT)
   # one training run writes the class-data archive at exit
   run_once $service $port "-XX:ArchiveClassesAtExit=$WORK/$service.jsa" >/dev/null; stop_service
@@ -79,7 +88,9 @@ for service in consumer producer; do
 done
 
 # load: the producer alone, so every published message stays in the queue to be counted
-run_once producer $PRODUCER_PORT "-XX:SharedArchiveFile=$WORK/producer.jsa" >"$WORK/load-start.txt"
+if runs load; then
+cds=$([ -f "$WORK/producer.jsa" ] && echo "-XX:SharedArchiveFile=$WORK/producer.jsa" || echo "")
+run_once producer $PRODUCER_PORT "$cds ${LOAD_JAVA_OPTS:-}" >"$WORK/load-start.txt"
 rss_start=$(cut -d' ' -f2 "$WORK/load-start.txt")
 TOKEN=$(curl -sf -u bench:secret -d grant_type=client_credentials "$ISSUER/token" | json_field access_token)
 [ -n "$TOKEN" ] || fail "no token"
@@ -94,6 +105,26 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 LUA
+# the management API's counts lag: the queue's depth once two reads five seconds apart agree
+settled_queue_depth() {
+  local q last=-1
+  while :; do
+    q=$(curl -sf -u "$ADMIN" "$MGMT/api/queues/$VHOST/orders.placed" | sed -n 's/.*"messages":\([0-9]*\).*/\1/p' | head -n1)
+    [ "$q" = "$last" ] && break
+    last=$q; sleep 5
+  done
+  echo "$last"
+}
+accepted_total() { curl -sf "http://127.0.0.1:$PRODUCER_PORT/metrics" | awk '/^orders_accepted_total/ {print int($2)}'; }
+# the same load first, unmeasured: on 2 cores the JIT compiler competes with the load and takes most of a minute
+# to finish; then the queue is emptied, so that what the measured load published can be counted
+if [ "${WARMUP%s}" != 0 ]; then
+  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PRODUCER_PORT/orders" \
+    | sed -n 's/^WRK /WARMUP /p'
+  settled_queue_depth >/dev/null
+  curl -sf -u "$ADMIN" -X DELETE "$MGMT/api/queues/$VHOST/orders.placed/contents" >/dev/null
+fi
+accepted_before=$(accepted_total)
 # where the machine's CPU goes during the load: the producer, the broker, and the rest (wrk, the OS)
 TICK=$(getconf CLK_TCK)
 proc_ticks() { local t=0 pid; for pid in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
@@ -110,20 +141,16 @@ echo "CPU during the load: machine busy $(( 100 * (busy_after - busy_before) / (
   "producer $(( producer_cpu * 1000000 / TICK / load_requests )) us/order," \
   "broker $(( broker_cpu * 1000000 / TICK / load_requests )) us/order," \
   "rest (wrk, OS) $(( (busy_after - busy_before - producer_cpu - broker_cpu) * 1000000 / TICK / load_requests )) us/order"
-accepted=$(curl -sf "http://127.0.0.1:$PRODUCER_PORT/metrics" | awk '/^orders_accepted_total/ {print int($2)}')
+accepted=$(( $(accepted_total) - accepted_before ))
 rss_load=$(rss_mb "$SVC_PID")
 stop_service
-# the management API's counts lag: wait until two reads five seconds apart agree
-queued=-1
-while :; do
-  q=$(curl -sf -u "$ADMIN" "$MGMT/api/queues/$VHOST/orders.placed" | sed -n 's/.*"messages":\([0-9]*\).*/\1/p' | head -n1)
-  [ "$q" = "$queued" ] && break
-  queued=$q; sleep 5
-done
+queued=$(settled_queue_depth)
 non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 echo "LOAD producer 202s=$((requests - non2xx)) accepted_metric=$accepted queued=$queued rss_after_start_mb=$rss_start rss_after_load_mb=$rss_load"
 [ "$queued" -ge "$((requests - non2xx))" ] && echo "MATCH every 202 has a message in the queue" || echo "MISMATCH: fewer messages than 202s"
+fi
+runs perftest || exit 0
 
 # the broker's own ceiling: PerfTest on the same vhost, a quorum queue of its own
 cat >"$WORK/perftest-pom.xml" <<'POM'
@@ -134,9 +161,22 @@ cat >"$WORK/perftest-pom.xml" <<'POM'
 </project>
 POM
 ./mvnw -B -q -f "$WORK/perftest-pom.xml" dependency:build-classpath -Dmdep.outputFile="$WORK/perftest.classpath"
-java -cp "$(cat "$WORK/perftest.classpath")" com.rabbitmq.perf.PerfTest -h "amqp://${ADMIN}@127.0.0.1:5672/$VHOST" \
-  -x 1 -y 1 -s 1000 -f persistent -c 100 -q 250 -qq -u perftest -z "${DURATION%s}" >"$WORK/perftest.txt" 2>&1
-grep -E 'sending rate avg|confirm latency min/' "$WORK/perftest.txt" | sed 's/^id: [^,]*, /PERFTEST /'
-perftest_rate=$(sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' "$WORK/perftest.txt")
-producer_rps=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
-[ -n "$perftest_rate" ] && echo "SHARE producer ${producer_rps} orders/s = $(( 100 * producer_rps / perftest_rate ))% of PerfTest's ${perftest_rate} msg/s"
+producer_rps=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$WORK/wrk.txt" 2>/dev/null || true)
+# perftest NAME ARGS...: one PerfTest run on a quorum queue of its own; prints its rate, confirm latency and the
+# producer's share of that rate
+perftest() {
+  local name=$1 rate
+  shift
+  java -cp "$(cat "$WORK/perftest.classpath")" com.rabbitmq.perf.PerfTest -h "amqp://${ADMIN}@127.0.0.1:5672/$VHOST" \
+    -s 1000 -f persistent -qq -u "perftest-$name" -ad false -z "${DURATION%s}" "$@" >"$WORK/perftest-$name.txt" 2>&1
+  grep -E 'sending rate avg|confirm latency min/' "$WORK/perftest-$name.txt" | sed "s/^id: [^,]*, /PERFTEST $name /"
+  rate=$(sed -n 's/.*sending rate avg: \([0-9]*\) msg\/s.*/\1/p' "$WORK/perftest-$name.txt")
+  [ -n "$rate" ] && [ -n "$producer_rps" ] \
+    && echo "SHARE producer ${producer_rps} orders/s = $(( 100 * producer_rps / rate ))% of PerfTest $name ${rate} msg/s"
+  curl -s -o /dev/null -u "$ADMIN" -X DELETE "$MGMT/api/queues/$VHOST/perftest-$name" || true
+}
+# the issue's ceiling: 100 unconfirmed messages in flight and a consumer
+perftest c100 -x 1 -y 1 -c 100 -q 250
+# the ceiling at wrk's concurrency: each of its connections waits for one answer, so the producer never has more
+# than CONNECTIONS messages waiting for a confirm; and, as during the load, nobody consumes
+perftest "c$CONNECTIONS" -x 1 -y 0 -c "$CONNECTIONS"
