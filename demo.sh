@@ -77,8 +77,8 @@ RABBITMQ_ADMIN_USERNAME=${RABBITMQ_ADMIN%%:*} RABBITMQ_ADMIN_PASSWORD=${RABBITMQ
   || { tail -n 20 "$DEMO_DIR/vault-setup.log"; fail "the Vault setup script failed"; }
 say "KV v2 at secret/ (with database credentials), RabbitMQ engine with roles producer and consumer, AppRole logins (ids in $DEMO_DIR/approle)"
 
-# start_service NAME PORT [LOG-NAME [VAR=VALUE...]]: the jar with AppRole credentials, its RabbitMQ user a fresh
-# one from Vault, in a working directory of its own under $DEMO_DIR (its H2 database: ./data/sample-NAME)
+# start_service NAME PORT [LOG-NAME [VAR=VALUE...]]: the jar (with the serial collector, as its Dockerfile runs it)
+# with AppRole credentials, its RabbitMQ user a fresh one from Vault, in a working directory of its own under $DEMO_DIR (its H2 database: ./data/sample-NAME)
 start_service() {
   local name=$1 port=$2 log=${3:-$1}
   shift $(( $# < 3 ? $# : 3 ))
@@ -86,7 +86,7 @@ start_service() {
   start "sample-$log" "$DEMO_DIR/$log.log" env -C "$DEMO_DIR/$log" HTTP_PORT="$port" JWT_ISSUER="$ISSUER" \
     RABBITMQ_URI="$RABBITMQ_URI" VAULT_ADDR="$VAULT_ADDR" VAULT_AUTH=approle \
     VAULT_ROLE_ID_FILE="$DEMO_DIR/approle/$name.role-id" VAULT_SECRET_ID_FILE="$DEMO_DIR/approle/$name.secret-id" \
-    VAULT_RABBITMQ_ROLE="$name" SHUTDOWN_TIMEOUT=PT10S "$@" java -jar "$PWD/sample-$name/target/sample-$name.jar"
+    VAULT_RABBITMQ_ROLE="$name" SHUTDOWN_TIMEOUT=PT10S "$@" java -XX:+UseSerialGC -jar "$PWD/sample-$name/target/sample-$name.jar"
 }
 
 step "5. Start the consumer ($CONSUMER_PORT) and the producer ($PRODUCER_PORT)"

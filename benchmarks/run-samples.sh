@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Measures the sample services on this machine (issue 6, "Performance"):
-#   - startup to ready (/health/ready = 200) of each service, median of ROUNDS runs, plain and with an AppCDS
-#     archive (-XX:SharedArchiveFile, made by one training run); RSS right after start
-#   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer, after a warm-up with the same load:
-#     requests/s, p50, p99, non-2xx; every 202 matched to a message in the queue (only the producer runs during the load, so they stay there);
-#     RSS after the load
+#   - startup to ready (/health/ready = 200) of each service, median of ROUNDS runs: plain (java -jar, the JVM's
+#     defaults: G1 and a heap sized from all of this machine's memory), deployed (as the Deployments run them: the
+#     Dockerfiles' -XX:+UseSerialGC -XX:MaxRAMPercentage=75 and the container's 384Mi limit as -XX:MaxRAM), and
+#     deployed with an AppCDS archive (-XX:SharedArchiveFile, made by one training run); RSS right after start
+#   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer (started as deployed, with the AppCDS
+#     archive), after a warm-up with the same load: requests/s, p50, p99, non-2xx; every 202 matched to a message in
+#     the queue (only the producer runs during the load, so they stay there); RSS after the load
 #   - RabbitMQ PerfTest 2.22.1 as the broker's own ceiling on this machine, and the producer's share of it: as the
 #     issue asks (-x 1 -y 1 -s 1000 -f persistent -c 100 -q 250, quorum queue), and at wrk's concurrency (-c 32, no
 #     consumer: the most the producer could reach, as it never has more than 32 messages waiting for a confirm)
 #
 #   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
 #
-# ROUNDS (default 3), DURATION (20s), WARMUP (60s of the same load before the measured one; 0 for none),
-# CONNECTIONS (32); PARTS (startup,load,perftest: what to run, for profiling one of them); LOAD_JAVA_OPTS (extra
-# JVM options of the producer under load, e.g. -XX:StartFlightRecording=filename=/tmp/producer.jfr,settings=profile);
+# ROUNDS (default 3); SERVICE_JVM_FLAGS (the deployed ones; "" for the JVM's defaults); DURATION (20s); WARMUP (60s
+# of the same load before the measured one; 0 for none); CONNECTIONS (32); PARTS (startup,load,perftest: what to run,
+# for profiling one of them); LOAD_JAVA_OPTS (extra JVM options of the producer under load, e.g.
+# -XX:StartFlightRecording=filename=/tmp/producer.jfr,settings=profile);
 # PRODUCER_PORT, CONSUMER_PORT, IDP_PORT (18180, 18181, 18190). Uses the local broker (scripts/ensure-rabbitmq.sh)
 # with its management API on 15672, on a virtual host of its own that is deleted at the end.
 set -euo pipefail
@@ -54,6 +57,8 @@ IDP_PID=$LAST_PID
 wait_http "$ISSUER/.well-known/openid-configuration" 60 "the identity provider" "$WORK/idp.log" "$IDP_PID"
 ENV=(JWT_ISSUER="$ISSUER" RABBITMQ_URI="amqp://${ADMIN}@127.0.0.1:5672/$VHOST")
 
+# readiness is polled every 50 ms while starting a service: at the demo's 0.3 s the poll alone added up to 0.3 s
+WAIT_HTTP_POLL=0.05
 rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -71,6 +76,9 @@ run_once() {
 stop_service() { kill -TERM "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; }
 
 PARTS=${PARTS:-startup,load,perftest}
+# the services as their Deployments run them: the Dockerfiles' JVM options, and the container's memory limit
+# (384Mi, manifests/base/*/deployment.yaml) as the memory the JVM sizes its heap from
+SERVICE_JVM_FLAGS=${SERVICE_JVM_FLAGS--XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:MaxRAM=384m}
 runs() { [[ ",$PARTS," == *",$1,"* ]]; }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
@@ -78,9 +86,13 @@ for service in consumer producer; do
   runs startup || break
   port=$([ $service = producer ] && echo $PRODUCER_PORT || echo $CONSUMER_PORT)
   # one training run writes the class-data archive at exit
-  run_once $service $port "-XX:ArchiveClassesAtExit=$WORK/$service.jsa" >/dev/null; stop_service
-  for variant in plain appcds; do
-    opts=$([ $variant = appcds ] && echo "-XX:SharedArchiveFile=$WORK/$service.jsa" || echo "")
+  run_once $service $port "$SERVICE_JVM_FLAGS -XX:ArchiveClassesAtExit=$WORK/$service.jsa" >/dev/null; stop_service
+  for variant in plain deployed deployed+appcds; do
+    case $variant in
+      plain) opts="" ;;
+      deployed) opts="$SERVICE_JVM_FLAGS" ;;
+      *) opts="$SERVICE_JVM_FLAGS -XX:SharedArchiveFile=$WORK/$service.jsa" ;;
+    esac
     : >"$WORK/$service-$variant.txt"
     for _ in $(seq 1 "$ROUNDS"); do run_once $service $port "$opts" >>"$WORK/$service-$variant.txt"; stop_service; done
     echo "STARTUP $service $variant ready_ms=$(cut -d' ' -f1 "$WORK/$service-$variant.txt" | median) rss_after_start_mb=$(cut -d' ' -f2 "$WORK/$service-$variant.txt" | median) (median of $ROUNDS)"
@@ -90,7 +102,8 @@ done
 # load: the producer alone, so every published message stays in the queue to be counted
 if runs load; then
 cds=$([ -f "$WORK/producer.jsa" ] && echo "-XX:SharedArchiveFile=$WORK/producer.jsa" || echo "")
-run_once producer $PRODUCER_PORT "$cds ${LOAD_JAVA_OPTS:-}" >"$WORK/load-start.txt"
+echo "# load on the producer started with: $SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}"
+run_once producer $PRODUCER_PORT "$SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}" >"$WORK/load-start.txt"
 rss_start=$(cut -d' ' -f2 "$WORK/load-start.txt")
 TOKEN=$(curl -sf -u bench:secret -d grant_type=client_credentials "$ISSUER/token" | json_field access_token)
 [ -n "$TOKEN" ] || fail "no token"

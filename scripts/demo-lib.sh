@@ -26,8 +26,8 @@ start() {
   say "started $name (pid $!, log $log)"
 }
 
-# wait_http URL SECONDS NAME [LOG [PID]]: polls until the URL answers 2xx; fails with the log's tail when
-# the time is up or the process PID has exited.
+# wait_http URL SECONDS NAME [LOG [PID]]: polls until the URL answers 2xx (every WAIT_HTTP_POLL seconds, default
+# 0.3); fails with the log's tail when the time is up or the process PID has exited.
 wait_http() {
   local url=$1 seconds=$2 name=$3 log=${4:-} pid=${5:-}
   local deadline=$((SECONDS + seconds))
@@ -36,7 +36,7 @@ wait_http() {
       [ -n "$log" ] && tail -n 30 "$log" >&2
       fail "$name did not become ready at $url within ${seconds}s"
     fi
-    sleep 0.3
+    sleep "${WAIT_HTTP_POLL:-0.3}"
   done
 }
 
