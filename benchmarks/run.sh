@@ -23,6 +23,15 @@ bash scripts/ensure-rabbitmq.sh
 if [ -z "$filter" ] || [ "$filter" = durable ]; then
   bash scripts/ensure-postgres.sh
 fi
+# a run that was killed leaves its queue behind, full (a consume fill is 200,000 messages and more): the broker then
+# measures slower for everyone, so delete bench-* queues that nobody consumes from (local broker only)
+if [ -z "${RABBITMQ_URI:-}" ]; then
+  curl -sf -u guest:guest 'http://127.0.0.1:15672/api/queues/%2F?columns=name,consumers' | tr '}' '\n' \
+    | sed -n 's/.*"consumers":0,"name":"\(bench-[^"]*\)".*/\1/p' | while read -r queue; do
+      echo "# deleting queue $queue, left over by an earlier run"
+      curl -sf -o /dev/null -u guest:guest -X DELETE "http://127.0.0.1:15672/api/queues/%2F/$queue" || true
+    done || true
+fi
 ./mvnw -B -q -ntp package -pl benchmarks -am -DskipTests
 java_cmd=(java -Xms1g -Xmx1g ${JAVA_OPTS:-} -cp benchmarks/target/benchmarks.jar)
 echo "# uptime: $(uptime)"
