@@ -50,7 +50,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * <p>{@code microkit}/{@code raw} drain a queue filled before each iteration (at least 200,000 messages, more for
  * longer iterations, so it never runs dry); one operation is one message consumed. {@code microkitPubsub}/
  * {@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
- * published but not yet consumed; one operation is one message through both.
+ * published but not yet consumed; one operation is one message through both. Both sides publish on one connection
+ * and consume on another, as microkit does (a publisher the broker blocks must not stop its consumers): with the raw
+ * side on one shared connection, the broker spent about 20 % less CPU per message on it than on microkit's two.
  *
  * <p>Each JMH fork runs one method, so only that method's side is set up.
  */
@@ -113,6 +115,8 @@ public class ConsumeBenchmark {
     private Publisher publisher;
 
     private Connection rawConnection;
+    /** rawPubsub publishes on a connection of its own, as microkit's publisher does (and RabbitMQ advises). */
+    private Connection rawPublishConnection;
     private Channel rawChannel;
     private String rawTag;
     private Channel rawPublishChannel;
@@ -141,7 +145,8 @@ public class ConsumeBenchmark {
             publisher = rabbit.publisher(PublisherConfig.builder().window(WINDOW).appId("bench").build());
             subscribeMicrokit();
         } else if (method.equals("rawPubsub")) {
-            rawPublishChannel = rawConnection.createChannel();
+            rawPublishConnection = factory.newConnection("bench-consume-raw-publish");
+            rawPublishChannel = rawPublishConnection.createChannel();
             rawPublishChannel.confirmSelect();
             rawPublishChannel.addConfirmListener(this::settle, this::settle);
             subscribeRaw();
@@ -197,6 +202,9 @@ public class ConsumeBenchmark {
         rabbit.close();
         if (rawConnection != null) {
             rawConnection.close();
+        }
+        if (rawPublishConnection != null) {
+            rawPublishConnection.close();
         }
         try (Channel ch = admin.createChannel()) {
             ch.queueDelete(spec.name());
