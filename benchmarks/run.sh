@@ -10,6 +10,8 @@
 #   benchmarks/run.sh              everything
 #
 # ROUNDS (default 3), WARMUP_SECONDS (5; 15 for consume), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
+# consume: CONSUME_FILL_RATE (30000) messages per second of iteration fill a drain's queue (at least 200,000); a
+# drain that empties it fails and says so: raise it on a machine that drains faster.
 # RABBITMQ_URI picks the broker (default: the local one, started or installed as ./test.sh does).
 # durable: DATABASE_URL / DATABASE_USERNAME / DATABASE_PASSWORD pick the PostgreSQL server (default: the local one,
 # started or installed as ./test.sh does); the run creates a database of its own and drops it. CONCURRENCY (8),

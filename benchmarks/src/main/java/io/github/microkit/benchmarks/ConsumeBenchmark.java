@@ -74,8 +74,15 @@ public class ConsumeBenchmark {
     private static final int WINDOW = 256;
     private static final int MAX_LAG = 2_000;
     private static final int MIN_FILL = 200_000;
-    /** Messages per second of iteration to fill: above any rate seen on our machines. */
-    private static final int FILL_RATE = 70_000;
+    /**
+     * Messages per second of iteration to fill ({@code CONSUME_FILL_RATE}): above the drain rates seen here (4,000 to
+     * 20,500 msg/s), not far above. At 70,000 the 15 s warm-up filled 1,050,000 messages, which the broker was still
+     * writing out a minute later: the warm-up then consumed 15,000 of them, the client's code was still being compiled
+     * in the first measured iteration, and the next fork's broker was slower by up to three times per message.
+     */
+    private static final int FILL_RATE = Integer.parseInt(System.getenv().getOrDefault("CONSUME_FILL_RATE", "30000"));
+    /** A drain that waits this long for its next batch has run out of messages: the fill was too small. */
+    private static final long DRY_SECONDS = 30;
     /** At most this long waiting for the broker to finish writing out a fill. */
     private static final long QUIET_MAX_MILLIS = 60_000;
 
@@ -302,13 +309,22 @@ public class ConsumeBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void microkit() throws InterruptedException {
-        batches.acquire();
+        awaitBatch();
     }
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void raw() throws InterruptedException {
-        batches.acquire();
+        awaitBatch();
+    }
+
+    /** The next BATCH messages of a drain; fails rather than measure a queue that ran dry. */
+    private void awaitBatch() throws InterruptedException {
+        if (!batches.tryAcquire(DRY_SECONDS, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no " + BATCH + " messages consumed in " + DRY_SECONDS + " s: the queue"
+                    + " ran dry, or nearly. Fill more: CONSUME_FILL_RATE=" + (2 * FILL_RATE) + " (messages per"
+                    + " second of iteration; now " + FILL_RATE + ")");
+        }
     }
 
     @Benchmark
