@@ -6,7 +6,7 @@
 #   benchmarks/run.sh consume      consume-classic, consume-pubsub-classic
 #   benchmarks/run.sh verify       verify-<alg>-<threads>t, verify-cached-<alg>-<threads>t
 #   benchmarks/run.sh durable      on PostgreSQL: RATIO inbox-consume, RATIO outbox-relay,
-#                                  DURABLE end-to-end <orders/s>, DURABLE pgbench <tps>
+#                                  DURABLE end-to-end <orders/s>, DURABLE pgbench <tps>, DURABLE pgbench-order <tps>
 #   benchmarks/run.sh              everything
 #
 # ROUNDS (default 3), WARMUP_SECONDS (5; 15 for consume), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
