@@ -66,7 +66,8 @@ public final class DurableSchema {
             throw SchemaException.invalid(current == null ? null : current.getVersion().getVersion(), EXPECTED_VERSION,
                     "migration failed: " + DatabaseException.describe(e), e);
         }
-        verify(dataSource);
+        // the same Flyway: configuring and loading another one is a good part of a service's start-up
+        verify(flyway);
     }
 
     /**
@@ -80,7 +81,10 @@ public final class DurableSchema {
      */
     public static void verify(DataSource dataSource) {
         Objects.requireNonNull(dataSource, "dataSource");
-        Flyway flyway = flyway(dataSource);
+        verify(flyway(dataSource));
+    }
+
+    private static void verify(Flyway flyway) {
         MigrationInfoService info;
         try {
             info = flyway.info();
