@@ -78,7 +78,8 @@ RABBITMQ_ADMIN_USERNAME=${RABBITMQ_ADMIN%%:*} RABBITMQ_ADMIN_PASSWORD=${RABBITMQ
 say "KV v2 at secret/ (with database credentials), RabbitMQ engine with roles producer and consumer, AppRole logins (ids in $DEMO_DIR/approle)"
 
 # start_service NAME PORT [LOG-NAME [VAR=VALUE...]]: the jar (with the serial collector, as its Dockerfile runs it)
-# with AppRole credentials, its RabbitMQ user a fresh one from Vault, in a working directory of its own under $DEMO_DIR (its H2 database: ./data/sample-NAME)
+# with AppRole credentials, its RabbitMQ user a fresh one from Vault, in a working directory of its own under
+# $DEMO_DIR (its H2 database: ./data/sample-NAME)
 start_service() {
   local name=$1 port=$2 log=${3:-$1}
   shift $(( $# < 3 ? $# : 3 ))

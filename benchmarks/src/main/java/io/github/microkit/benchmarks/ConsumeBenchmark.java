@@ -48,7 +48,8 @@ import org.openjdk.jmh.infra.IterationParams;
  * a raw amqp-client consumer doing the same work (decode the JSON body into the same record, ack each message).
  *
  * <p>{@code microkit}/{@code raw} drain a queue filled before each iteration (at least 200,000 messages, more for
- * longer iterations, so it never runs dry); one operation is one message consumed. {@code microkitPubsub}/
+ * longer iterations; a drain that empties it fails rather than measure an empty queue); one operation is one message
+ * consumed. {@code microkitPubsub}/
  * {@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
  * published but not yet consumed; one operation is one message through both. Both sides publish on one connection
  * and consume on another, as microkit does (a publisher the broker blocks must not stop its consumers): with the raw

@@ -66,7 +66,7 @@ public final class DurableSchema {
             throw SchemaException.invalid(current == null ? null : current.getVersion().getVersion(), EXPECTED_VERSION,
                     "migration failed: " + DatabaseException.describe(e), e);
         }
-        // the same Flyway: configuring and loading another one is a good part of a service's start-up
+        // the same Flyway: configuring and loading a second one only adds to a service's start-up
         verify(flyway);
     }
 
