@@ -9,7 +9,8 @@
 #                                  DURABLE end-to-end <orders/s>, DURABLE pgbench <tps>, DURABLE pgbench-order <tps>
 #   benchmarks/run.sh              everything
 #
-# ROUNDS (default 3), WARMUP_SECONDS (5; 15 for consume), MEASURE_SECONDS (5) and ITERATIONS (2) tune the run.
+# ROUNDS (default 3), WARMUP_SECONDS (5; 10 for consume), WARMUP_ITERATIONS (1; 2 for consume), MEASURE_SECONDS (5)
+# and ITERATIONS (2) tune the run.
 # consume: CONSUME_FILL_RATE (30000) messages per second of iteration fill a drain's queue (at least 200,000); a
 # drain that empties it fails and says so: raise it on a machine that drains faster.
 # RABBITMQ_URI picks the broker (default: the local one, started or installed as ./test.sh does).

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,10 +48,14 @@ import org.openjdk.jmh.infra.IterationParams;
  * Consuming 1 KB persistent JSON messages with manual acks and a prefetch of 250: the microkit subscription against
  * a raw amqp-client consumer doing the same work (decode the JSON body into the same record, ack each message).
  *
- * <p>{@code microkit}/{@code raw} drain a queue filled before each iteration (at least 200,000 messages, more for
- * longer iterations; a drain that empties it fails rather than measure an empty queue); one operation is one message
- * consumed. {@code microkitPubsub}/
- * {@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
+ * <p>{@code microkit}/{@code raw} drain a new queue filled before each iteration (at least 200,000 messages, more
+ * for longer iterations; a drain that empties it fails rather than measure an empty queue) and deleted after it; one
+ * operation is one message consumed. A new queue each time, so that every iteration starts from the same broker
+ * state: topping up one queue, each fork's last iteration read what three fills had left behind, and in four of six
+ * forks it was the slowest (broker CPU per message 106 to 133 us, against 88 to 92 in the one before). The broker's
+ * cost still varies from iteration to iteration by as much (page cache, disk), which is why the rounds repeat.
+ *
+ * <p>{@code microkitPubsub}/{@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
  * published but not yet consumed; one operation is one message through both. Both sides publish on one connection
  * and consume on another, as microkit does (a publisher the broker blocks must not stop its consumers): with the raw
  * side on one shared connection, the broker spent about 20 % less CPU per message on it than on microkit's two.
@@ -68,7 +73,18 @@ public class ConsumeBenchmark {
      * Publish-and-consume runs more of microkit's code than of the raw client's: after 5 s of warm-up it was still
      * being compiled in the first measured iteration (client CPU per message 108-180 us against 40 us later).
      */
-    public static final int WARMUP_SECONDS = 15;
+    public static final int WARMUP_SECONDS = 10;
+    /**
+     * Two warm-up iterations, because every drain iteration ends by closing its subscription and begins with a new
+     * fill: both take paths the compiled code had never seen (deliveries while draining, a publisher sequence that
+     * starts again), so the JIT throws away the compiled dispatch path ({@code -XX:+PrintCompilation}: {@code
+     * RabbitSubscription.deliver}, {@code admit}, {@code LossDetector$Tracker.record} and amqp-client's {@code
+     * WorkPoolRunnable.run} "made not entrant") and compiles it again during the next iteration. After one warm-up
+     * iteration that happened in the first measured one: microkit's client used 36 to 50 us of CPU per message
+     * against raw's 23 to 29. After two, the measured iterations ran the recompiled code: 26 against 22 to 25. A
+     * long-lived subscription pays this once; raw's smaller dispatch path pays it too, sooner.
+     */
+    public static final int WARMUP_ITERATIONS = 2;
 
     private static final int BATCH = 1_000;
     private static final int PREFETCH = 250;
@@ -105,7 +121,10 @@ public class ConsumeBenchmark {
 
     private String method;
     private String exchange;
+    private String id;
+    /** pubsub: the queue of the whole trial; a drain: this iteration's queue. */
     private QueueSpec spec;
+    private int drainIteration;
     private Connection admin;
 
     /** Batches of BATCH messages consumed; the benchmark methods take one permit per invocation. */
@@ -134,15 +153,14 @@ public class ConsumeBenchmark {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
         method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        String id = UUID.randomUUID().toString().substring(0, 8);
+        id = UUID.randomUUID().toString().substring(0, 8);
         exchange = "bench-consume-" + id;
-        String queue = "bench-consume-" + queueType + "-" + id;
-        QueueSpec.Builder builder = "quorum".equals(queueType) ? QueueSpec.quorum(queue)
-                : QueueSpec.classic(queue).deadLettering(true);
-        spec = builder.build();
         rabbit = Rabbit.connect(RabbitConfig.builder().uri(uri).connectionName("bench-consume").build());
-        rabbit.declare(Topology.builder().exchange(exchange, ExchangeType.DIRECT).queue(spec)
-                .bind(exchange, queue, "k").build());
+        if (method.endsWith("Pubsub")) {
+            spec = queueSpec("bench-consume-" + queueType + "-" + id);
+            rabbit.declare(Topology.builder().exchange(exchange, ExchangeType.DIRECT).queue(spec)
+                    .bind(exchange, spec.name(), "k").build());
+        }
         ConnectionFactory factory = new ConnectionFactory();
         factory.setUri(uri);
         admin = factory.newConnection("bench-consume-admin");
@@ -169,6 +187,8 @@ public class ConsumeBenchmark {
             return;
         }
         long target = Math.max(MIN_FILL, iteration.getTime().convertTo(TimeUnit.SECONDS) * FILL_RATE);
+        spec = queueSpec("bench-consume-" + queueType + "-" + id + "-" + ++drainIteration);
+        rabbit.declare(Topology.builder().queue(spec).build());
         fill(target);
         // the broker goes on writing a bulk fill out for seconds: consuming meanwhile would measure that instead
         broker.awaitQuiet(QUIET_MAX_MILLIS);
@@ -197,6 +217,8 @@ public class ConsumeBenchmark {
             rawChannel.close(); // unacked messages go back to the queue
             rawChannel = null;
         }
+        deleteQueue(); // the next fill's awaitQuiet waits for the broker to have removed what it held
+        spec = null;
     }
 
     @TearDown(Level.Trial)
@@ -214,13 +236,27 @@ public class ConsumeBenchmark {
         if (rawPublishConnection != null) {
             rawPublishConnection.close();
         }
+        deleteQueue();
+        try (Channel ch = admin.createChannel()) {
+            ch.exchangeDelete(exchange);
+        }
+        admin.close();
+    }
+
+    private QueueSpec queueSpec(String name) {
+        return ("quorum".equals(queueType) ? QueueSpec.quorum(name) : QueueSpec.classic(name).deadLettering(true))
+                .build();
+    }
+
+    private void deleteQueue() throws IOException, TimeoutException {
+        if (spec == null) {
+            return;
+        }
         try (Channel ch = admin.createChannel()) {
             ch.queueDelete(spec.name());
             ch.queueDelete(spec.deadLetterQueue());
-            ch.exchangeDelete(exchange);
             ch.exchangeDelete(spec.deadLetterExchange());
         }
-        admin.close();
     }
 
     private void subscribeMicrokit() {
@@ -244,7 +280,8 @@ public class ConsumeBenchmark {
                 try {
                     channel.basicAck(envelope.getDeliveryTag(), false);
                 } catch (com.rabbitmq.client.AlreadyClosedException e) {
-                    // the iteration ended while this delivery was in hand: it goes back to the queue, as microkit's does
+                    // the iteration ended while this delivery was in hand: it goes back to the queue, as microkit's
+                    // does
                 }
             }
         });
@@ -286,14 +323,10 @@ public class ConsumeBenchmark {
         }
     }
 
-    /** Publishes until the queue holds {@code target} messages (then waits for the broker). */
-    private void fill(long target) throws Exception {
+    /** Publishes {@code count} messages to this iteration's queue, through the default exchange. */
+    private void fill(long count) throws Exception {
         byte[] body = mapper.writeValueAsBytes(order);
-        long have;
-        try (Channel ch = admin.createChannel()) {
-            have = ch.queueDeclarePassive(spec.name()).getMessageCount();
-        }
-        raw.fill(admin, exchange, "k", Math.max(0, target - have), () -> body);
+        raw.fill(admin, "", spec.name(), count, () -> body);
     }
 
     private void settle(long seq, boolean multiple) {

@@ -23,17 +23,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code RATIO <name> <microkit ops/s> <raw ops/s> <ratio>}, each figure the median of the rounds.
  *
  * <p>On two shared cores one pair of runs is noise: the two sides alternate (every round runs both, in a
- * fresh JVM each, the side that goes first changing from round to round) and the median is reported. A benchmark class takes part when it declares
+ * fresh JVM each, the side that goes first changing from round to round) and the median is reported. A benchmark
+ * class takes part when it declares
  * {@code public static final String RATIO}, a name template: {@code {param}} is replaced by that
  * {@code @Param}'s value, {@code {threads}} by the thread count, and {@code {variant}} by {@code ""} for the
  * method pair {@code microkit}/{@code raw}, or {@code -x} for a method {@code microkitX}, which is paired with
  * {@code rawX} when there is one and with {@code raw} otherwise. An optional {@code public static final int[]
- * THREADS} lists the thread counts (default 1), and an optional {@code public static final int WARMUP_SECONDS}
- * the warm-up (default 5).
+ * THREADS} lists the thread counts (default 1), and optional {@code public static final int WARMUP_SECONDS} and
+ * {@code WARMUP_ITERATIONS} the warm-up (default one iteration of 5 s).
  *
  * <p>Arguments: a filter (a class runs when its RATIO template or simple name contains it; empty runs all).
- * Environment: {@code ROUNDS} (default 3), {@code WARMUP_SECONDS} (the class's, else 5), {@code MEASURE_SECONDS} (5),
- * {@code ITERATIONS} (2).
+ * Environment: {@code ROUNDS} (default 3), {@code WARMUP_SECONDS} (the class's, else 5),
+ * {@code WARMUP_ITERATIONS} (the class's, else 1), {@code MEASURE_SECONDS} (5), {@code ITERATIONS} (2).
  */
 public final class RatioRunner {
 
@@ -73,6 +74,8 @@ public final class RatioRunner {
         // key: method + params -> scores of each round
         Map<String, List<Double>> scores = new LinkedHashMap<>();
         Map<String, Map<String, String>> paramsOf = new LinkedHashMap<>();
+        int warmupIterations = envInt("WARMUP_ITERATIONS", classConstant(type, "WARMUP_ITERATIONS", 1));
+        int warmupSeconds = envInt("WARMUP_SECONDS", classConstant(type, "WARMUP_SECONDS", 5));
         for (int round = 1; round <= rounds; round++) {
             System.out.printf("# round %d of %d: %s, %d thread(s)%n", round, rounds, type.getSimpleName(), threads);
             // each side in its own runner, and which goes first alternates by round: run together, JMH would always
@@ -84,8 +87,8 @@ public final class RatioRunner {
                         .include("^" + type.getName().replace(".", "\\.") + "\\." + side)
                         .forks(1)
                         .threads(threads)
-                        .warmupIterations(1)
-                        .warmupTime(TimeValue.seconds(envInt("WARMUP_SECONDS", warmupSeconds(type))))
+                        .warmupIterations(warmupIterations)
+                        .warmupTime(TimeValue.seconds(warmupSeconds))
                         .measurementIterations(envInt("ITERATIONS", 2))
                         .measurementTime(TimeValue.seconds(envInt("MEASURE_SECONDS", 5)))
                         .shouldFailOnError(true);
@@ -157,12 +160,12 @@ public final class RatioRunner {
         }
     }
 
-    /** The class's {@code WARMUP_SECONDS} when it declares one (its code needs longer to be compiled), else 5. */
-    private static int warmupSeconds(Class<?> type) {
+    /** The class's {@code public static final int} of that name when it declares one, else the default. */
+    private static int classConstant(Class<?> type, String name, int otherwise) {
         try {
-            return type.getField("WARMUP_SECONDS").getInt(null);
+            return type.getField(name).getInt(null);
         } catch (NoSuchFieldException e) {
-            return 5;
+            return otherwise;
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
