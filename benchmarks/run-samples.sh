@@ -7,6 +7,8 @@
 #   - wrk -t2 -c32 -d20s POSTing orders with one valid token to the producer (started as deployed, with the AppCDS
 #     archive), after a warm-up with the same load: requests/s, p50, p99, non-2xx; every 202 matched to a message in
 #     the queue (only the producer runs during the load, so they stay there); RSS after the load
+#   - the HTTP stack's floor: the same load on Javalin and Jetty with a handler that only reads the body
+#     (HttpFloorServer), its requests/s and CPU per request: the least the producer's CPU per order could be
 #   - RabbitMQ PerfTest 2.22.1 as the broker's own ceiling on this machine, and the producer's share of it: as the
 #     issue asks (-x 1 -y 1 -s 1000 -f persistent -c 100 -q 250, quorum queue), and at wrk's concurrency (-c 32, no
 #     consumer: the most the producer could reach, as it never has more than 32 messages waiting for a confirm)
@@ -14,11 +16,11 @@
 #   benchmarks/run-samples.sh          (needs wrk: apt-get install wrk)
 #
 # ROUNDS (default 3); SERVICE_JVM_FLAGS (the deployed ones; "" for the JVM's defaults); DURATION (20s); WARMUP (60s
-# of the same load before the measured one; 0 for none); CONNECTIONS (32); PARTS (startup,load,perftest: what to run,
-# for profiling one of them); LOAD_JAVA_OPTS (extra JVM options of the producer under load, e.g.
-# -XX:StartFlightRecording=filename=/tmp/producer.jfr,settings=profile);
-# PRODUCER_PORT, CONSUMER_PORT, IDP_PORT (18180, 18181, 18190). Uses the local broker (scripts/ensure-rabbitmq.sh)
-# with its management API on 15672, on a virtual host of its own that is deleted at the end.
+# of the same load before the measured one; 0 for none); CONNECTIONS (32); PARTS (startup,load,http,perftest: what
+# to run, for profiling one of them); LOAD_JAVA_OPTS (extra JVM options of the producer under load, e.g.
+# -XX:StartFlightRecording=filename=/tmp/producer.jfr,settings=profile); PRODUCER_PORT, CONSUMER_PORT, IDP_PORT,
+# HTTP_FLOOR_PORT (18180, 18181, 18190, 18182). Uses the local broker (scripts/ensure-rabbitmq.sh) with its
+# management API on 15672, on a virtual host of its own that is deleted at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/demo-lib.sh
@@ -30,6 +32,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 MGMT=${RABBITMQ_MANAGEMENT_URL:-http://127.0.0.1:15672}
 ADMIN=${RABBITMQ_ADMIN:-guest:guest}
 PRODUCER_PORT=${PRODUCER_PORT:-18180} CONSUMER_PORT=${CONSUMER_PORT:-18181} IDP_PORT=${IDP_PORT:-18190}
+HTTP_FLOOR_PORT=${HTTP_FLOOR_PORT:-18182}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/microkit-bench.XXXXXX")
 VHOST="microkit-bench-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 command -v wrk >/dev/null || fail "wrk is missing: apt-get install wrk"
@@ -44,7 +47,7 @@ trap 'exit 130' INT TERM
 [ -f sample-producer/target/sample-producer.jar ] && [ -f sample-consumer/target/idp.classpath ] \
   || ./mvnw -B -q -DskipTests -pl sample-producer,sample-consumer -am package
 bash scripts/ensure-rabbitmq.sh
-for p in $PRODUCER_PORT $CONSUMER_PORT $IDP_PORT; do require_free_port "$p" benchmark; done
+for p in $PRODUCER_PORT $CONSUMER_PORT $IDP_PORT $HTTP_FLOOR_PORT; do require_free_port "$p" benchmark; done
 curl -sf -u "$ADMIN" -X PUT "$MGMT/api/vhosts/$VHOST" >/dev/null
 curl -sf -u "$ADMIN" -X PUT -H 'content-type: application/json' "$MGMT/api/permissions/$VHOST/${ADMIN%%:*}" \
   -d '{"configure":".*","write":".*","read":".*"}' >/dev/null
@@ -75,7 +78,7 @@ run_once() {
 }
 stop_service() { kill -TERM "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; }
 
-PARTS=${PARTS:-startup,load,perftest}
+PARTS=${PARTS:-startup,load,http,perftest}
 # the services as their Deployments run them: the Dockerfiles' JVM options, and the container's memory limit
 # (384Mi, manifests/base/*/deployment.yaml) as the memory the JVM sizes its heap from
 SERVICE_JVM_FLAGS=${SERVICE_JVM_FLAGS--XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:MaxRAM=384m}
@@ -99,12 +102,8 @@ for service in consumer producer; do
   done
 done
 
-# load: the producer alone, so every published message stays in the queue to be counted
-if runs load; then
-cds=$([ -f "$WORK/producer.jsa" ] && echo "-XX:SharedArchiveFile=$WORK/producer.jsa" || echo "")
-echo "# load on the producer started with: $SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}"
-run_once producer $PRODUCER_PORT "$SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}" >"$WORK/load-start.txt"
-rss_start=$(cut -d' ' -f2 "$WORK/load-start.txt")
+# the load: wrk POSTs one order with one valid token, over and over
+if runs load || runs http; then
 TOKEN=$(curl -sf -u bench:secret -d grant_type=client_credentials "$ISSUER/token" | json_field access_token)
 [ -n "$TOKEN" ] || fail "no token"
 cat >"$WORK/post.lua" <<LUA
@@ -118,6 +117,19 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 LUA
+fi
+# where the machine's CPU goes during a load: a server, the broker, and the rest (wrk, the OS)
+TICK=$(getconf CLK_TCK)
+proc_ticks() { local t=0 pid; for pid in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+BROKER_PIDS=$(pgrep -f beam.smp || true)
+
+# load: the producer alone, so every published message stays in the queue to be counted
+if runs load; then
+cds=$([ -f "$WORK/producer.jsa" ] && echo "-XX:SharedArchiveFile=$WORK/producer.jsa" || echo "")
+echo "# load on the producer started with: $SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}"
+run_once producer $PRODUCER_PORT "$SERVICE_JVM_FLAGS $cds ${LOAD_JAVA_OPTS:-}" >"$WORK/load-start.txt"
+rss_start=$(cut -d' ' -f2 "$WORK/load-start.txt")
 # the management API's counts lag: the queue's depth once two reads five seconds apart agree
 settled_queue_depth() {
   local q last=-1
@@ -138,11 +150,6 @@ if [ "${WARMUP%s}" != 0 ]; then
   curl -sf -u "$ADMIN" -X DELETE "$MGMT/api/queues/$VHOST/orders.placed/contents" >/dev/null
 fi
 accepted_before=$(accepted_total)
-# where the machine's CPU goes during the load: the producer, the broker, and the rest (wrk, the OS)
-TICK=$(getconf CLK_TCK)
-proc_ticks() { local t=0 pid; for pid in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
-machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
-BROKER_PIDS=$(pgrep -f beam.smp || true)
 producer_before=$(proc_ticks "$SVC_PID"); broker_before=$(proc_ticks $BROKER_PIDS); read -r busy_before all_before <<<"$(machine_ticks)"
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PRODUCER_PORT/orders" >"$WORK/wrk.txt"
 producer_cpu=$(( $(proc_ticks "$SVC_PID") - producer_before )); broker_cpu=$(( $(proc_ticks $BROKER_PIDS) - broker_before ))
@@ -162,6 +169,32 @@ non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
 echo "LOAD producer 202s=$((requests - non2xx)) accepted_metric=$accepted queued=$queued rss_after_start_mb=$rss_start rss_after_load_mb=$rss_load"
 [ "$queued" -ge "$((requests - non2xx))" ] && echo "MATCH every 202 has a message in the queue" || echo "MISMATCH: fewer messages than 202s"
+fi
+
+# the HTTP stack's floor: Javalin and Jetty as the producer runs them, answering the same POSTs with a handler that
+# only reads the body (HttpFloorServer: no token check, no broker), under the same load and JVM options. Its CPU per
+# request is the least the producer's could be; the broker's CPU per order (above) says what is left for it
+if runs http; then
+[ -f benchmarks/target/benchmarks.jar ] || ./mvnw -B -q -DskipTests -pl benchmarks -am package
+# shellcheck disable=SC2086
+start http-floor "$WORK/http-floor.log" java $SERVICE_JVM_FLAGS -cp benchmarks/target/benchmarks.jar \
+  io.github.microkit.benchmarks.HttpFloorServer "$HTTP_FLOOR_PORT"
+FLOOR_PID=$LAST_PID
+wait_http "http://127.0.0.1:$HTTP_FLOOR_PORT/health/ready" 60 "the HTTP floor server" "$WORK/http-floor.log" "$FLOOR_PID"
+if [ "${WARMUP%s}" != 0 ]; then
+  wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$WORK/post.lua" "http://127.0.0.1:$HTTP_FLOOR_PORT/orders" \
+    | sed -n 's/^WRK /HTTP-FLOOR-WARMUP /p'
+fi
+floor_before=$(proc_ticks "$FLOOR_PID"); read -r busy_before all_before <<<"$(machine_ticks)"
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/post.lua" "http://127.0.0.1:$HTTP_FLOOR_PORT/orders" \
+  >"$WORK/wrk-floor.txt"
+floor_cpu=$(( $(proc_ticks "$FLOOR_PID") - floor_before )); read -r busy_after all_after <<<"$(machine_ticks)"
+floor_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk-floor.txt")
+sed -n 's/^WRK /HTTP-FLOOR /p' "$WORK/wrk-floor.txt"
+echo "CPU during the HTTP floor load: machine busy $(( 100 * (busy_after - busy_before) / (all_after - all_before) ))%;" \
+  "server $(( floor_cpu * 1000000 / TICK / floor_requests )) us/request," \
+  "rest (wrk, OS) $(( (busy_after - busy_before - floor_cpu) * 1000000 / TICK / floor_requests )) us/request"
+kill -TERM "$FLOOR_PID"; wait "$FLOOR_PID" 2>/dev/null || true
 fi
 runs perftest || exit 0
 
