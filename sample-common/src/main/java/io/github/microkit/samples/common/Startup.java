@@ -5,15 +5,16 @@ import io.github.microkit.outbox.SchemaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
- * Start-up steps that wait on the network or the disk (the issuer's keys, the database's migrations) run on a thread
- * of their own while the main thread connects to the broker: the service is ready sooner, and each step still reads
- * as one line where its result is needed.
+ * Start-up steps that wait on the network or the disk (the issuer's keys, the database's migrations) or take long to
+ * load (the HTTP server) run on a thread of their own while the main thread connects to the broker: the service is
+ * ready sooner, and each step still reads as one line where its result is needed.
  */
 public final class Startup {
 
@@ -62,6 +63,58 @@ public final class Startup {
             thread.setDaemon(true);
             thread.start();
         });
+    }
+
+    /**
+     * What a route needs that exists only at the end of the start-up, for an HTTP server that starts serving before
+     * then: until {@link Late#set} a request that needs it gets 503 with {@code Retry-After} (the service is
+     * starting; readiness says so too), never a 500 or a half-built answer.
+     */
+    public static <T> Late<T> late(String what) {
+        return new Late<>(Objects.requireNonNull(what, "what"));
+    }
+
+    /** Something a route needs, set once at the end of the start-up; see {@link #late}. */
+    public static final class Late<T> {
+
+        private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+        private final String what;
+        private volatile T value;
+
+        private Late(String what) {
+            this.what = what;
+        }
+
+        /** The value; before {@link #set}, a 503 for the request that asked. */
+        public T get() {
+            T current = value;
+            if (current == null) {
+                throw ApiError.unavailable("The service is starting (" + what + " is not ready yet); retry shortly.",
+                        RETRY_AFTER);
+            }
+            return current;
+        }
+
+        public boolean isSet() {
+            return value != null;
+        }
+
+        /** Sets the value, once. */
+        public void set(T value) {
+            Objects.requireNonNull(value, what);
+            synchronized (this) {
+                if (this.value != null) {
+                    throw new IllegalStateException(what + " is set already");
+                }
+                this.value = value;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Late[" + what + (value == null ? ", not set]" : ", set]");
+        }
     }
 
     /** The step's result; when it failed, its own exception, so that {@code main} reports it as it would any other. */

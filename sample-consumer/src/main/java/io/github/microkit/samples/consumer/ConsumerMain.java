@@ -21,6 +21,7 @@ import io.github.microkit.outbox.Inbox;
 import io.github.microkit.outbox.InboxConfig;
 import io.github.microkit.outbox.MicrometerOutboxMetrics;
 import io.javalin.Javalin;
+import io.javalin.http.Handler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The consumer, top to bottom: configuration from the environment, secrets, database, broker connection and
- * topology, the subscription that stores orders through the inbox, the token verifier, routes, and a shutdown
- * that drains.
+ * The consumer, top to bottom: configuration from the environment, the HTTP server (started first, its orders routes
+ * opened last), secrets, database, broker connection and topology, the subscription that stores orders through the
+ * inbox, the token verifier, and a shutdown that drains.
  *
  * <pre>
  * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-consumer/target/sample-consumer.jar
@@ -67,23 +68,38 @@ public final class ConsumerMain {
         CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> BearerAuth.verifierFor(settings));
         shutdown.closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
 
-        // 3. metrics: the JVM's, and the broker connection reports to them
+        // 3. metrics: the JVM's, and the broker connection reports to them; health: each part registers its check
         PrometheusMeterRegistry metrics = ServiceMetrics.create();
-
-        // 4. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
-        //    from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> stopping.get() ? Health.down("shutting down") : Health.up("serving"));
+
+        // 4. HTTP: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the before-handler
+        //    of /orders, in plain sight. Loading and starting Javalin and Jetty takes a fifth of the start-up, so it
+        //    runs on another thread while the database and the broker connect: /health/live answers from then on,
+        //    while readiness stays DOWN and /orders answers 503 until step 9 sets what they need.
+        Startup.Late<Handler> requireReadScope = Startup.late("the token check");
+        Startup.Late<OrdersQueries> queries = Startup.late("the orders queries");
+        health.register("startup", () -> queries.isSet() ? Health.up("started") : Health.down("starting"));
+        CompletableFuture<Javalin> httpReady = Startup.inBackground("http", () -> Http.server(settings.httpPort(),
+                health, metrics, config -> {
+                    config.routes.before("/orders", ctx -> requireReadScope.get().handle(ctx));
+                    config.routes.before("/orders/*", ctx -> requireReadScope.get().handle(ctx));
+                    config.routes.get("/orders", ctx -> queries.get().page(ctx));
+                    config.routes.get("/orders/{orderId}", ctx -> queries.get().one(ctx));
+                }).start());
+
+        // 5. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
+        //    from Vault (a new broker user per lease)
         ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
 
-        // 5. database: the pool, microkit's inbox table and our own tables (migrated, or verified with
+        // 6. database: the pool, microkit's inbox table and our own tables (migrated, or verified with
         //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
         DatabaseSettings databaseSettings = secrets.database();
         CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
                 ConsumerSettings.SERVICE, "classpath:db/consumer", "consumer_schema_history"));
         shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
 
-        // 6. broker: connect, declare the queue with its dead-letter and delay queues, consume through the inbox
+        // 7. broker: connect, declare the queue with its dead-letter and delay queues, consume through the inbox
         Rabbit rabbit = shutdown.closeLater(Rabbit.connect(secrets.rabbit(), MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
         // a new lease is a new broker user: move to a new connection before the old user goes (make-before-break)
@@ -105,22 +121,15 @@ public final class ConsumerMain {
                 inbox.handler("order-store", new OrderPlacedHandler(store, metrics, Clock.systemUTC())));
         health.register("subscription", subscription.healthCheck());
 
-        // 7. tokens: the verifier fetched its keys while the broker connected (step 2)
+        // 8. tokens: the verifier fetched its keys while the broker connected (step 2)
         // an IdP away at start: the verifier retries the key warm-up itself, and jwt-keys turns UP then
         JwtVerifier verifier = Startup.await(verifierReady);
         health.register("jwt-keys", verifier.keyHealth());
 
-        // 8. routes: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the
-        //    before-handler of /orders, in plain sight
-        BearerAuth auth = new BearerAuth(verifier);
-        OrdersQueries queries = new OrdersQueries(store);
-        http = Http.server(settings.httpPort(), health, metrics, config -> {
-            config.routes.before("/orders", auth.requireScope("orders:read"));
-            config.routes.before("/orders/*", auth.requireScope("orders:read"));
-            config.routes.get("/orders", queries::page);
-            config.routes.get("/orders/{orderId}", queries::one);
-        });
-        http.start();
+        // 9. open /orders: the token check and the queries, then readiness turns UP (its last check, startup)
+        requireReadScope.set(new BearerAuth(verifier).requireScope("orders:read"));
+        queries.set(new OrdersQueries(store));
+        http = Startup.await(httpReady);
         LOG.info("{} ready on port {} in {} ms (broker {}, queue {}, database {}, issuer {})", ConsumerSettings.SERVICE,
                 http.port(), (System.nanoTime() - started) / 1_000_000, secrets.rabbit().describeTarget(),
                 subscription.queue(), databaseSettings.describeTarget(), settings.jwtIssuer());

@@ -25,6 +25,7 @@ import io.github.microkit.outbox.Outbox;
 import io.github.microkit.outbox.OutboxRelay;
 import io.github.microkit.outbox.OutboxRelayConfig;
 import io.javalin.Javalin;
+import io.javalin.http.Handler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -40,9 +41,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The producer, top to bottom: configuration from the environment, secrets, database, broker connection and
- * topology, the outbox relay ({@code PUBLISH_MODE=outbox}), token verifier, routes, and a shutdown that loses no
- * accepted order.
+ * The producer, top to bottom: configuration from the environment, the HTTP server (started first, its orders route
+ * opened last), secrets, database, broker connection and topology, the outbox relay ({@code PUBLISH_MODE=outbox}),
+ * token verifier, and a shutdown that loses no accepted order.
  *
  * <pre>
  * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-producer/target/sample-producer.jar
@@ -76,23 +77,40 @@ public final class ProducerMain {
         CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> BearerAuth.verifierFor(settings));
         shutdown.closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
 
-        // 3. metrics: the JVM's, and the broker connection reports to them
+        // 3. metrics: the JVM's, and the broker connection reports to them; health: each part registers its check
         PrometheusMeterRegistry metrics = ServiceMetrics.create();
-
-        // 4. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
-        //    from Vault (a new broker user per lease)
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> inFlight.draining() ? Health.down("shutting down") : Health.up("serving"));
+
+        // 4. HTTP: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the before-handler
+        //    of /orders, in plain sight. Loading and starting Javalin and Jetty takes a fifth of the start-up, so it
+        //    runs on another thread while the database and the broker connect: /health/live answers from then on,
+        //    while readiness stays DOWN and /orders answers 503 until step 10 sets what they need.
+        Startup.Late<Handler> requireWriteScope = Startup.late("the token check");
+        Startup.Late<OrdersEndpoint> orders = Startup.late("the orders endpoint");
+        health.register("startup", () -> orders.isSet() ? Health.up("started") : Health.down("starting"));
+        CompletableFuture<Javalin> httpReady = Startup.inBackground("http", () -> Http.server(settings.httpPort(),
+                health, metrics, config -> {
+                    config.http.maxRequestSize = OrdersEndpoint.MAX_BODY_BYTES;
+                    // counted from the first before-handler to the last after-handler: the shutdown waits for it
+                    config.routes.before("/orders", inFlight::enter);
+                    config.routes.before("/orders", ctx -> requireWriteScope.get().handle(ctx));
+                    config.routes.post("/orders", ctx -> orders.get().placeOrder(ctx));
+                    config.routes.after("/orders", inFlight::exit);
+                }).start());
+
+        // 5. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
+        //    from Vault (a new broker user per lease)
         ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
 
-        // 5. database: the pool, microkit's outbox and idempotency tables and our own (migrated, or verified with
+        // 6. database: the pool, microkit's outbox and idempotency tables and our own (migrated, or verified with
         //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
         DatabaseSettings databaseSettings = secrets.database();
         CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
                 ProducerSettings.SERVICE, "classpath:db/producer", "producer_schema_history"));
         shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
 
-        // 6. broker: connect, declare what we publish to, open a confirming publisher (fed by the outbox relay in
+        // 7. broker: connect, declare what we publish to, open a confirming publisher (fed by the outbox relay in
         //    outbox mode, by the requests themselves in confirm mode)
         Rabbit rabbit = shutdown.closeLater(Rabbit.connect(secrets.rabbit(), MicrometerMessagingMetrics.of(metrics)));
         rabbit.declare(OrderTopology.orders());
@@ -104,7 +122,7 @@ public final class ProducerMain {
                 .build()));
         metrics.gauge("publisher.in.flight", publisher, Publisher::inFlight);
 
-        // 7. orders: Idempotency-Keys and orders in the database; in outbox mode the relay publishes what the
+        // 8. orders: Idempotency-Keys and orders in the database; in outbox mode the relay publishes what the
         //    requests committed to the outbox
         Database database = Startup.await(databaseReady);
         health.register("database", database.healthCheck());
@@ -127,24 +145,15 @@ public final class ProducerMain {
             health.register("rabbitmq", rabbit.healthCheck());
         }
 
-        // 8. tokens: the verifier fetched its keys while the broker connected (step 2)
+        // 9. tokens: the verifier fetched its keys while the broker connected (step 2)
         // an IdP away at start: the verifier retries the key warm-up itself, and jwt-keys turns UP then
         JwtVerifier verifier = Startup.await(verifierReady);
         health.register("jwt-keys", verifier.keyHealth());
 
-        // 9. routes: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the
-        //    before-handler of /orders, in plain sight
-        BearerAuth auth = new BearerAuth(verifier);
-        OrdersEndpoint orders = new OrdersEndpoint(mode, publisher, orderBook, metrics, Clock.systemUTC());
-        http = Http.server(settings.httpPort(), health, metrics, config -> {
-            config.http.maxRequestSize = OrdersEndpoint.MAX_BODY_BYTES;
-            // counted from the first before-handler to the last after-handler: the shutdown waits for it
-            config.routes.before("/orders", inFlight::enter);
-            config.routes.before("/orders", auth.requireScope("orders:write"));
-            config.routes.post("/orders", orders::placeOrder);
-            config.routes.after("/orders", inFlight::exit);
-        });
-        http.start();
+        // 10. open /orders: the token check and the endpoint, then readiness turns UP (its last check, startup)
+        requireWriteScope.set(new BearerAuth(verifier).requireScope("orders:write"));
+        orders.set(new OrdersEndpoint(mode, publisher, orderBook, metrics, Clock.systemUTC()));
+        http = Startup.await(httpReady);
         LOG.info("{} ready on port {} in {} ms (publish mode {}, broker {}, database {}, issuer {})",
                 ProducerSettings.SERVICE, http.port(), (System.nanoTime() - started) / 1_000_000,
                 mode.name().toLowerCase(Locale.ROOT), secrets.rabbit().describeTarget(),
