@@ -77,12 +77,24 @@ public final class ProducerMain {
         CompletableFuture<JwtVerifier> verifierReady = Startup.inBackground("jwt-keys", () -> BearerAuth.verifierFor(settings));
         shutdown.closeLater(() -> verifierReady.thenAccept(JwtVerifier::close));
 
-        // 3. metrics: the JVM's, and the broker connection reports to them; health: each part registers its check
-        PrometheusMeterRegistry metrics = ServiceMetrics.create();
+        // 3. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
+        //    from Vault (a new broker user per lease); health: each part registers its check
         HealthRegistry health = HealthRegistry.create();
         health.register("shutdown", () -> inFlight.draining() ? Health.down("shutting down") : Health.up("serving"));
+        ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
 
-        // 4. HTTP: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the before-handler
+        // 4. database: the pool, microkit's outbox and idempotency tables and our own (migrated, or verified with
+        //    DATABASE_MIGRATE=false): the longest step of the start-up, so it starts on another thread as soon as
+        //    its credentials are known; closed last
+        DatabaseSettings databaseSettings = secrets.database();
+        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
+                ProducerSettings.SERVICE, "classpath:db/producer", "producer_schema_history"));
+        shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
+
+        // 5. metrics: the JVM's, and the broker connection reports to them
+        PrometheusMeterRegistry metrics = ServiceMetrics.create();
+
+        // 6. HTTP: JSON errors, /health and /metrics (Http.server), and ours; the JWT check is the before-handler
         //    of /orders, in plain sight. Loading and starting Javalin and Jetty takes a fifth of the start-up, so it
         //    runs on another thread while the database and the broker connect: /health/live answers from then on,
         //    while readiness stays DOWN and /orders answers 503 until step 10 sets what they need.
@@ -98,17 +110,6 @@ public final class ProducerMain {
                     config.routes.post("/orders", ctx -> orders.get().placeOrder(ctx));
                     config.routes.after("/orders", inFlight::exit);
                 }).start());
-
-        // 5. secrets: with VAULT_ADDR, the database user may come from Vault's KV secret and RabbitMQ credentials
-        //    from Vault (a new broker user per lease)
-        ServiceSecrets secrets = shutdown.closeLater(ServiceSecrets.open(settings, health));
-
-        // 6. database: the pool, microkit's outbox and idempotency tables and our own (migrated, or verified with
-        //    DATABASE_MIGRATE=false), opened on another thread while the broker connects; closed last
-        DatabaseSettings databaseSettings = secrets.database();
-        CompletableFuture<Database> databaseReady = Startup.inBackground("database", () -> Database.open(databaseSettings,
-                ProducerSettings.SERVICE, "classpath:db/producer", "producer_schema_history"));
-        shutdown.closeLater(() -> databaseReady.thenAccept(Database::close));
 
         // 7. broker: connect, declare what we publish to, open a confirming publisher (fed by the outbox relay in
         //    outbox mode, by the requests themselves in confirm mode)
