@@ -24,8 +24,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>On two shared cores one pair of runs is noise: the two sides alternate (every round runs both, in a
  * fresh JVM each, the side that goes first changing from round to round) and the median is reported. A benchmark
- * class takes part when it declares
- * {@code public static final String RATIO}, a name template: {@code {param}} is replaced by that
+ * class takes part when it declares {@code public static final String RATIO}, a name template: {@code {param}} is
+ * replaced by that
  * {@code @Param}'s value, {@code {threads}} by the thread count, and {@code {variant}} by {@code ""} for the
  * method pair {@code microkit}/{@code raw}, or {@code -x} for a method {@code microkitX}, which is paired with
  * {@code rawX} when there is one and with {@code raw} otherwise. An optional {@code public static final int[]
