@@ -53,12 +53,14 @@ import org.openjdk.jmh.infra.IterationParams;
  * operation is one message consumed. A new queue each time, so that every iteration starts from the same broker
  * state: topping up one queue, each fork's last iteration read what three fills had left behind, and in four of six
  * forks it was the slowest (broker CPU per message 106 to 133 us, against 88 to 92 in the one before). The broker's
- * cost still varies from iteration to iteration by as much (page cache, disk), which is why the rounds repeat.
+ * cost still varies from iteration to iteration by as much, for reasons not found yet (98 to 175 us per message in
+ * measured iterations, on both sides), which is why the rounds repeat.
  *
- * <p>{@code microkitPubsub}/{@code rawPubsub} publish with confirms (window 256) and consume the same messages at once, with at most 2,000
- * published but not yet consumed; one operation is one message through both. Both sides publish on one connection
- * and consume on another, as microkit does (a publisher the broker blocks must not stop its consumers): with the raw
- * side on one shared connection, the broker spent about 20 % less CPU per message on it than on microkit's two.
+ * <p>{@code microkitPubsub}/{@code rawPubsub} publish with confirms (window 256) and consume the same messages at
+ * once, with at most 2,000 published but not yet consumed; one operation is one message through both. Both sides
+ * publish on one connection and consume on another, as microkit does (a publisher the broker blocks must not stop its
+ * consumers): with the raw side on one shared connection, the broker spent about 20 % less CPU per message on it than
+ * on microkit's two.
  *
  * <p>Each JMH fork runs one method, so only that method's side is set up.
  */

@@ -3,6 +3,7 @@ package io.github.microkit.benchmarks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -39,7 +40,7 @@ public final class HttpFloorServer {
                     return;
                 }
                 ctx.status(202).contentType("application/json")
-                        .result(json.writeValueAsString(java.util.Map.of("orderId", UUID.randomUUID().toString())));
+                        .result(json.writeValueAsString(Map.of("orderId", UUID.randomUUID().toString())));
             });
             config.routes.get("/health/ready", ctx -> ctx.result("UP"));
         });

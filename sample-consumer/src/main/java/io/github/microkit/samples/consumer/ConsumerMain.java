@@ -32,9 +32,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The consumer, top to bottom: configuration from the environment, the HTTP server (started first, its orders routes
- * opened last), secrets, database, broker connection and topology, the subscription that stores orders through the
- * inbox, the token verifier, and a shutdown that drains.
+ * The consumer, top to bottom: configuration from the environment, secrets, database (on its own thread), metrics,
+ * the HTTP server (on its own thread too, its orders routes opened last), broker connection and topology, the
+ * subscription that stores orders through the inbox, the token verifier, and a shutdown that drains.
  *
  * <pre>
  * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-consumer/target/sample-consumer.jar

@@ -41,9 +41,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The producer, top to bottom: configuration from the environment, the HTTP server (started first, its orders route
- * opened last), secrets, database, broker connection and topology, the outbox relay ({@code PUBLISH_MODE=outbox}),
- * token verifier, and a shutdown that loses no accepted order.
+ * The producer, top to bottom: configuration from the environment, secrets, database (on its own thread), metrics,
+ * the HTTP server (on its own thread too, its orders route opened last), broker connection and topology, the outbox
+ * relay ({@code PUBLISH_MODE=outbox}), token verifier, and a shutdown that loses no accepted order.
  *
  * <pre>
  * JWT_ISSUER=http://127.0.0.1:8090/default java -jar sample-producer/target/sample-producer.jar
